@@ -1,0 +1,62 @@
+#include "daemon/state_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/unique_fd.hpp"
+
+namespace wssd {
+
+namespace {
+
+constexpr const char* private_id_file = "private_id";
+constexpr std::size_t max_private_id = 4096;
+
+std::error_code last_error() { return {errno, std::generic_category()}; }
+
+}  // namespace
+
+std::error_code state_store::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(directory_, ec);
+  if (ec) return ec;
+  if (::chmod(directory_.c_str(), 0700) != 0 && errno != EPERM) return last_error();
+  return {};
+}
+
+std::optional<std::string> state_store::load_private_id() const {
+  std::ifstream in(directory_ + "/" + private_id_file);
+  std::string id;
+  if (!in || !std::getline(in, id) || id.empty() || id.size() > max_private_id) return std::nullopt;
+  return id;
+}
+
+std::error_code state_store::save_private_id(const std::string& private_id) const {
+  return write_atomically(private_id_file, private_id + "\n");
+}
+
+std::error_code state_store::write_atomically(const std::string& name,
+                                              const std::string& content) const {
+  const auto path = directory_ + "/" + name;
+  const auto temporary = path + ".tmp";
+  unique_fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return last_error();
+  if (::write(fd.get(), content.data(), content.size()) != static_cast<ssize_t>(content.size()) ||
+      ::fsync(fd.get()) != 0) {
+    auto ec = last_error();
+    ::unlink(temporary.c_str());
+    return ec;
+  }
+  fd.reset();
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return last_error();
+  unique_fd dir(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir) ::fsync(dir.get());
+  return {};
+}
+
+}  // namespace wssd

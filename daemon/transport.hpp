@@ -1,0 +1,45 @@
+// The WebSocket link to the server, as the session engine sees it.
+//
+// websocketpp stays behind this interface in one translation unit
+// (websocket_transport.cpp): it is header-heavy and unmaintained, so it must stay replaceable.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace wssd {
+
+struct tls_options {
+  std::string ca_file;    // empty: the system CA store
+  bool insecure = false;  // no peer or host-name verification
+};
+
+class transport {
+ public:
+  struct handlers {
+    std::function<void()> on_open;
+    std::function<void(std::string_view text)> on_message;
+    std::function<void()> on_pong;
+    // Called once per connect(), after on_open or instead of it; `reason` is human-readable.
+    std::function<void(std::string reason)> on_close;
+  };
+
+  virtual ~transport() = default;
+
+  // Opens a WebSocket to a ws:// or wss:// URL. Exactly one on_close follows, eventually.
+  virtual void connect(const std::string& url, handlers h) = 0;
+  virtual std::error_code send(std::string_view text) = 0;
+  virtual std::error_code ping() = 0;
+  // Sends a Close frame and drops TCP promptly; on_close follows.
+  virtual void close(std::string_view reason) = 0;
+  // Drops TCP at once without a Close frame; on_close follows.
+  virtual void abort() = 0;
+};
+
+std::unique_ptr<transport> make_websocket_transport(asio::io_context& io, tls_options tls);
+
+}  // namespace wssd

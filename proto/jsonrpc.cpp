@@ -1,0 +1,69 @@
+#include "proto/jsonrpc.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace wssd::proto {
+
+namespace json = boost::json;
+
+std::string serialize_request(const json::value& id, std::string_view method,
+                              json::value params) {
+  return json::serialize(json::object{
+      {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+}
+
+std::string serialize_notification(std::string_view method, json::object params) {
+  return json::serialize(
+      json::object{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+}
+
+std::string serialize_result(const json::value& id, json::value result) {
+  return json::serialize(json::object{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}});
+}
+
+std::string serialize_error(const json::value& id, const rpc_error& error) {
+  return json::serialize(json::object{{"jsonrpc", "2.0"}, {"error", to_json(error)}, {"id", id}});
+}
+
+json::object to_json(const rpc_error& error) {
+  json::object o{{"code", error.code}, {"message", error.message}};
+  if (!error.data.is_null()) o["data"] = error.data;
+  return o;
+}
+
+parsed<rpc_error> error_from_json(const json::value& v) {
+  const auto* o = v.if_object();
+  if (!o) return failure{std::string("error is ") + std::string(kind_name(v)) + ", not an object"};
+  const auto* code = o->if_contains("code");
+  if (!code || !code->is_int64()) return failure{std::string("error.code is missing or not an integer")};
+  rpc_error e;
+  e.code = code->as_int64();
+  if (const auto* m = o->if_contains("message"); m && m->is_string()) e.message = m->as_string();
+  if (const auto* d = o->if_contains("data")) e.data = *d;
+  return e;
+}
+
+parsed<json::object> parse_object(std::string_view text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) return failure{"malformed JSON: " + ec.message()};
+  if (!v.is_object()) return failure{"expected a JSON object, got " + std::string(kind_name(v))};
+  return std::move(v.as_object());
+}
+
+std::string_view kind_name(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "unknown";
+}
+
+}  // namespace wssd::proto
