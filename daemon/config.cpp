@@ -189,7 +189,14 @@ proto::parsed<config> load_config_file(const std::string& path, config base) {
   std::stringstream text;
   text << in.rdbuf();
   auto c = parse_config(text.str(), std::move(base));
-  if (!c) return proto::failure{path + ": " + c.error().what};
+  if (!c) {
+    std::string prefixed;
+    std::istringstream lines(c.error().what);
+    for (std::string line; std::getline(lines, line);) {
+      prefixed += (prefixed.empty() ? "" : "\n") + path + ": " + line;
+    }
+    return proto::failure{prefixed};
+  }
   return c;
 }
 

@@ -57,7 +57,7 @@ struct config {
   seconds ping_timeout{10};
   backoff_config backoff;
   std::string state_dir;  // empty: the default for a system or user instance
-  std::string bus = "system";
+  std::string bus;        // system, session or none; empty: by the kind of instance
   std::string log_level = "info";
   ipc_config ipc;
   outbox_config outbox;

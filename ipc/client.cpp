@@ -1,0 +1,123 @@
+#include "ipc/client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "daemon/paths.hpp"
+
+namespace wssd {
+
+namespace json = boost::json;
+using clock = std::chrono::steady_clock;
+
+std::string default_client_socket() {
+  if (const char* env = std::getenv("WSSD_SOCKET"); env && *env) return env;
+  const auto own = default_socket_path();
+  if (std::filesystem::exists(own)) return own;
+  return "/run/wssd/wssd.sock";
+}
+
+client::outcome<client> client::connect(const std::string& path) {
+  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) return failure{failure_kind::broken, "socket path too long: " + path};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int e = errno;
+    const auto kind = (e == EACCES || e == EPERM) ? failure_kind::denied : failure_kind::unreachable;
+    return failure{kind, "cannot connect to wssd at " + path + ": " + std::strerror(e)};
+  }
+  return client(std::move(fd));
+}
+
+client::outcome<proto::rpc_result<json::value>> client::call(const std::string& method,
+                                                             json::object params,
+                                                             std::optional<duration> timeout) {
+  const auto id = next_id_++;
+  auto sent = write_all(proto::serialize_request(id, method, std::move(params)) + "\n");
+  if (!sent) return sent.error();
+  std::optional<clock::time_point> deadline;
+  if (timeout) deadline = clock::now() + *timeout;
+  while (true) {
+    auto message = read_message(deadline);
+    if (!message) return message.error();
+    if (!*message) return failure{failure_kind::timeout, method + ": no answer from wssd in time"};
+    auto& m = **message;
+    if (!m.contains("id")) {
+      if (const auto* p = m.if_contains("params"); p && p->is_object()) events_.push_back(p->as_object());
+      continue;
+    }
+    if (m["id"] != json::value(id)) continue;  // an answer to an error we could not tie: skip
+    if (const auto* error = m.if_contains("error")) {
+      auto e = proto::error_from_json(*error);
+      if (!e) return failure{failure_kind::broken, "wssd sent a malformed error: " + e.error().what};
+      return proto::rpc_result<json::value>(std::move(*e));
+    }
+    return proto::rpc_result<json::value>(m["result"]);
+  }
+}
+
+client::outcome<std::optional<json::object>> client::next_event(std::optional<duration> timeout) {
+  std::optional<clock::time_point> deadline;
+  if (timeout) deadline = clock::now() + *timeout;
+  while (events_.empty()) {
+    auto message = read_message(deadline);
+    if (!message) return message.error();
+    if (!*message) return std::optional<json::object>{};
+    if (const auto* p = (*message)->if_contains("params"); p && p->is_object() && !(*message)->contains("id")) {
+      events_.push_back(p->as_object());
+    }
+  }
+  auto e = std::move(events_.front());
+  events_.pop_front();
+  return std::optional<json::object>(std::move(e));
+}
+
+client::outcome<std::optional<json::object>> client::read_message(
+    std::optional<clock::time_point> deadline) {
+  while (true) {
+    if (const auto newline = buffer_.find('\n'); newline != std::string::npos) {
+      auto line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      auto object = proto::parse_object(line);
+      if (!object) return failure{failure_kind::broken, "wssd sent a bad line: " + object.error().what};
+      return std::optional<json::object>(std::move(*object));
+    }
+    int wait_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
+      if (left.count() <= 0) return std::optional<json::object>{};
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd p{fd_.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return failure{failure_kind::broken, std::string("poll: ") + std::strerror(errno)};
+    if (ready == 0) continue;  // the deadline check above ends the wait
+    char chunk[65536];
+    const auto n = ::read(fd_.get(), chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failure{failure_kind::unreachable, "wssd closed the connection"};
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+client::outcome<bool> client::write_all(const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto n = ::send(fd_.get(), text.data() + done, text.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure{failure_kind::unreachable, std::string("cannot write to wssd: ") + std::strerror(errno)};
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace wssd

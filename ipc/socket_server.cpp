@@ -1,0 +1,78 @@
+#include "ipc/socket_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "proto/wssd_errors.hpp"
+
+namespace wssd {
+
+socket_server::socket_server(const config& c, service& s, std::unique_ptr<unix_listener> listener)
+    : config_(c),
+      service_(s),
+      listener_(std::move(listener)),
+      policy_(c.ipc.access),
+      api_(s, [this] { return boost::json::object{{"clients", clients_.size()}}; }) {}
+
+socket_server::~socket_server() { stop(); }
+
+void socket_server::start() {
+  listener_token_ = service_.events().listen([this](const event_ptr& e) { fan_out(e); });
+  spdlog::info("listening on {}{}", listener_->path(),
+               listener_->activated() ? " (socket activation)" : "");
+  accept();
+}
+
+void socket_server::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  service_.events().unlisten(listener_token_);
+  asio::error_code ignored;
+  listener_->get().close(ignored);
+  auto clients = std::move(clients_);
+  clients_.clear();
+  for (auto& [raw, client] : clients) client->close();
+}
+
+void socket_server::accept() {
+  listener_->get().async_accept([this](const asio::error_code& ec, local_client::socket s) {
+    if (stopped_) return;
+    if (ec) {
+      spdlog::warn("accept on the local socket failed: {}", ec.message());
+    } else {
+      admit(std::move(s));
+    }
+    accept();
+  });
+}
+
+void socket_server::admit(local_client::socket s) {
+  const auto who = credentials_of(s.native_handle());
+  if (!who) return spdlog::warn("dropped a local client whose credentials cannot be read");
+  auto on_line = [this](local_client& c, std::string_view line) { api_.handle(c, line); };
+  auto on_close = [this](local_client& c) { clients_.erase(&c); };
+  auto client = std::make_shared<local_client>(std::move(s), config_.ipc, *who,
+                                               policy_.rights_for(*who), on_line, on_close);
+  if (clients_.size() >= config_.ipc.max_clients) {
+    spdlog::warn("refused client pid {}: {} clients already connected", who->pid, clients_.size());
+    client->send_response(nullptr, proto::rpc_error{proto::wssd_error::denied,
+                                                    "too many clients (ipc.max_clients = " +
+                                                        std::to_string(config_.ipc.max_clients) + ")",
+                                                    {}});
+    return;  // the write keeps the client alive until the error is out, then it closes
+  }
+  spdlog::debug("client pid {} uid {} connected", who->pid, who->uid);
+  clients_.emplace(client.get(), client);
+  client->start();
+}
+
+void socket_server::fan_out(const event_ptr& e) {
+  // deliver() may close a client, which erases it from clients_: walk a snapshot.
+  std::vector<std::shared_ptr<local_client>> snapshot;
+  snapshot.reserve(clients_.size());
+  for (const auto& [raw, client] : clients_) {
+    if (client->subscribed()) snapshot.push_back(client);
+  }
+  for (const auto& client : snapshot) client->deliver(e);
+}
+
+}  // namespace wssd

@@ -1,0 +1,18 @@
+// Look-ups in the user and group database (NSS), thread-safe variants.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wssd {
+
+std::optional<std::string> user_name(uid_t uid);
+// A group by name or by number.
+std::optional<gid_t> group_id(const std::string& name_or_number);
+// The primary group and every supplementary group of a user.
+std::vector<gid_t> groups_of(uid_t uid, gid_t primary);
+
+}  // namespace wssd

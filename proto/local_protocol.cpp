@@ -1,0 +1,88 @@
+#include "proto/local_protocol.hpp"
+
+#include <algorithm>
+
+namespace wssd::proto {
+
+namespace json = boost::json;
+
+boost::system::result<local_request, bad_request> parse_local_request(std::string_view line) {
+  auto object = parse_object(line);
+  if (!object) return bad_request{nullptr, {error_code::parse_error, object.error().what, {}}};
+  local_request r;
+  if (const auto* id = object->if_contains("id")) {
+    if (!id->is_string() && !id->is_number() && !id->is_null()) {
+      return bad_request{nullptr, {error_code::invalid_request, "id must be a string, a number or null", {}}};
+    }
+    r.id = *id;
+  }
+  const json::value id = r.id.value_or(nullptr);
+  const auto* version = object->if_contains("jsonrpc");
+  if (!version || *version != "2.0") {
+    return bad_request{id, {error_code::invalid_request, "jsonrpc must be \"2.0\"", {}}};
+  }
+  const auto* method = object->if_contains("method");
+  if (!method || !method->is_string()) {
+    return bad_request{id, {error_code::invalid_request, "method must be a string", {}}};
+  }
+  r.method = std::string(method->as_string());
+  if (const auto* params = object->if_contains("params")) {
+    if (!params->is_object() && !params->is_null()) {
+      return bad_request{id, {error_code::invalid_params, "params must be an object", {}}};
+    }
+    if (params->is_object()) r.params = params->as_object();
+  }
+  return r;
+}
+
+parsed<std::string> string_param(const json::object& params, std::string_view key) {
+  const auto* v = params.if_contains(key);
+  if (!v || !v->is_string()) {
+    return failure{std::string(key) + " must be a string" + (v ? ", got " + std::string(kind_name(*v)) : "")};
+  }
+  return std::string(v->as_string());
+}
+
+parsed<std::vector<std::string>> string_list_param(const json::object& params,
+                                                   std::string_view key, bool required) {
+  const auto* v = params.if_contains(key);
+  if (!v || v->is_null()) {
+    if (required) return failure{std::string(key) + " is required (an array of strings)"};
+    return std::vector<std::string>{};
+  }
+  if (!v->is_array()) {
+    return failure{std::string(key) + " must be an array of strings, got " + std::string(kind_name(*v))};
+  }
+  std::vector<std::string> out;
+  for (const auto& item : v->as_array()) {
+    if (!item.is_string()) {
+      return failure{std::string(key) + " must hold only strings, found " + std::string(kind_name(item))};
+    }
+    out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+parsed<std::optional<std::uint64_t>> count_param(const json::object& params, std::string_view key) {
+  const auto* v = params.if_contains(key);
+  if (!v || v->is_null()) return std::optional<std::uint64_t>{};
+  if (v->is_uint64()) return std::optional<std::uint64_t>{v->get_uint64()};
+  if (v->is_int64() && v->get_int64() >= 0) {
+    return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
+  }
+  return failure{std::string(key) + " must be a whole number ≥ 0"};
+}
+
+const std::vector<std::string>& event_types() {
+  static const std::vector<std::string> types{"message",         "update",     "peer_connect",
+                                              "peer_disconnect", "peer_private_id", "private_id",
+                                              "state"};
+  return types;
+}
+
+bool is_event_type(std::string_view type) {
+  const auto& types = event_types();
+  return std::find(types.begin(), types.end(), type) != types.end();
+}
+
+}  // namespace wssd::proto
