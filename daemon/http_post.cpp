@@ -61,7 +61,8 @@ class post_operation : public std::enable_shared_from_this<post_operation> {
         request_(std::move(request)),
         resolver_(io),
         timer_(io),
-        tls_context_(make_tls_context(tls, target_.host)),
+        why_refused_(std::make_shared<std::string>()),
+        tls_context_(make_tls_context(tls, target_.host, why_refused_)),
         stream_(io, *tls_context_),
         done_(std::move(done)) {}
 
@@ -91,7 +92,10 @@ class post_operation : public std::enable_shared_from_this<post_operation> {
     SSL_set_tlsext_host_name(stream_.native_handle(), target_.host.c_str());
     stream_.async_handshake(asio::ssl::stream_base::client,
                             [self = shared_from_this()](const asio::error_code& ec) {
-                              if (ec) return self->fail("TLS handshake failed: " + ec.message());
+                              if (ec) {
+                                const auto& why = *self->why_refused_;
+                                return self->fail("TLS handshake failed: " + (why.empty() ? ec.message() : why));
+                              }
                               self->write();
                             });
   }
@@ -154,6 +158,7 @@ class post_operation : public std::enable_shared_from_this<post_operation> {
   std::string request_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer timer_;
+  std::shared_ptr<std::string> why_refused_;
   std::shared_ptr<asio::ssl::context> tls_context_;
   asio::ssl::stream<asio::ip::tcp::socket> stream_;
   std::array<char, 16 * 1024> chunk_{};

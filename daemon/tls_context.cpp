@@ -1,11 +1,14 @@
 #include "daemon/tls_context.hpp"
 
+#include <openssl/x509.h>
+
 #include <asio/ssl/host_name_verification.hpp>
 
 namespace wssd {
 
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls,
-                                                     const std::string& host) {
+                                                     const std::string& host,
+                                                     std::shared_ptr<std::string> why_refused) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -23,7 +26,16 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls,
     ctx->load_verify_file(tls.ca_file, ignored);
   }
   ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-  ctx->set_verify_callback(asio::ssl::host_name_verification(host));
+  ctx->set_verify_callback([host, why_refused](bool preverified, asio::ssl::verify_context& vc) {
+    const bool ok = asio::ssl::host_name_verification(host)(preverified, vc);
+    if (!ok && why_refused && why_refused->empty()) {
+      const int error = X509_STORE_CTX_get_error(vc.native_handle());
+      *why_refused = preverified ? "the server's certificate is not for " + host
+                                 : std::string("certificate verify failed: ") +
+                                       X509_verify_cert_error_string(error);
+    }
+    return ok;
+  });
   return ctx;
 }
 

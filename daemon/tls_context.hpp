@@ -10,7 +10,10 @@
 
 namespace wssd {
 
-std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls,
-                                                     const std::string& host);
+// `why_refused`, if given, receives the verifier's reason when it refuses the server: the TLS
+// layer itself only reports that the handshake failed.
+std::shared_ptr<asio::ssl::context> make_tls_context(
+    const tls_options& tls, const std::string& host,
+    std::shared_ptr<std::string> why_refused = nullptr);
 
 }  // namespace wssd

@@ -28,16 +28,21 @@ class link {
     client_.set_max_message_size(max_message_size);
     client_.set_user_agent("wssd/" WSSD_VERSION);
     if constexpr (std::is_same_v<Client, tls_client>) {
-      client_.set_tls_init_handler([this](ws::connection_hdl hdl) {
-        auto con = client_.get_con_from_hdl(hdl);
-        return make_tls_context(tls_, con->get_host());
+      // Called from inside get_connection(), before any handle exists: use the host of the
+      // URL being connected.
+      client_.set_tls_init_handler([this](ws::connection_hdl) {
+        return make_tls_context(tls_, connecting_host_, why_refused_);
       });
     }
   }
 
   std::error_code connect(const std::string& url, transport::handlers h) {
     ws::lib::error_code ec;
-    auto con = client_.get_connection(url, ec);
+    const auto parsed = std::make_shared<ws::uri>(url);
+    if (!parsed->get_valid()) return ws::error::make_error_code(ws::error::invalid_uri);
+    connecting_host_ = parsed->get_host();
+    why_refused_ = std::make_shared<std::string>();
+    auto con = client_.get_connection(parsed, ec);
     if (ec) return ec;
     handlers_ = std::move(h);
     con_ = con;
@@ -93,6 +98,7 @@ class link {
   void finish(ws::connection_hdl hdl) {
     if (!is_current(hdl)) return;
     auto reason = describe(*con_);
+    if (why_refused_ && !why_refused_->empty()) reason += " (" + *why_refused_ + ")";
     con_.reset();
     auto on_close = std::move(handlers_.on_close);
     handlers_ = {};
@@ -114,6 +120,8 @@ class link {
 
   Client client_;
   tls_options tls_;
+  std::string connecting_host_;
+  std::shared_ptr<std::string> why_refused_;
   typename Client::connection_ptr con_;
   transport::handlers handlers_;
 };
