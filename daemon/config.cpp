@@ -103,7 +103,7 @@ class object_reader {
  private:
   static std::string kind(const json::value& v) { return std::string(proto::kind_name(v)); }
   static std::string describe(const json::value& v) {
-    return v.is_number() ? json::serialize(v) : kind(v);
+    return v.is_number() ? number(v.to_number<double>()) : kind(v);
   }
   static std::string number(double d) {
     std::ostringstream s;

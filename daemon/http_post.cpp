@@ -33,11 +33,17 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Decodes a chunked body; complete is false until the last chunk arrived.
-proto::parsed<http_response_view> decode_chunked(std::string_view data, http_response_view r) {
+// Decodes a chunked body; complete is false until the last chunk arrived, and a body cut off
+// by the end of the stream is an error.
+proto::parsed<http_response_view> decode_chunked(std::string_view data, http_response_view r,
+                                                 bool at_eof) {
+  const auto incomplete = [&]() -> proto::parsed<http_response_view> {
+    if (at_eof) return proto::failure{"truncated HTTP answer"};
+    return r;
+  };
   while (true) {
     const auto line_end = data.find("\r\n");
-    if (line_end == std::string_view::npos) return r;
+    if (line_end == std::string_view::npos) return incomplete();
     std::size_t size = 0;
     const auto size_text = data.substr(0, line_end);
     auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
@@ -47,7 +53,7 @@ proto::parsed<http_response_view> decode_chunked(std::string_view data, http_res
       r.complete = true;
       return r;
     }
-    if (data.size() < size + 2) return r;
+    if (data.size() < size + 2) return incomplete();
     r.body.append(data.substr(0, size));
     data.remove_prefix(size + 2);
   }
@@ -189,7 +195,8 @@ proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool
     return proto::failure{std::string("not an HTTP/1.x answer")};
   }
   auto code = status_line.substr(9, 3);
-  if (std::from_chars(code.data(), code.data() + 3, r.status).ec != std::errc()) {
+  const auto [code_end, code_ec] = std::from_chars(code.data(), code.data() + 3, r.status);
+  if (code_ec != std::errc() || code_end != code.data() + 3) {
     return proto::failure{std::string("bad HTTP status line")};
   }
   std::optional<std::size_t> content_length;
@@ -211,7 +218,7 @@ proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool
     pos = next;
   }
   const auto body = raw.substr(header_end + 4);
-  if (chunked) return decode_chunked(body, std::move(r));
+  if (chunked) return decode_chunked(body, std::move(r), at_eof);
   if (content_length) {
     if (body.size() < *content_length) {
       if (at_eof) return proto::failure{std::string("truncated HTTP answer")};

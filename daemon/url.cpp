@@ -27,7 +27,10 @@ proto::parsed<url> parse_url(std::string_view text) {
   auto rest = text.substr(scheme_end + 3);
   const auto authority_end = rest.find_first_of("/?#");
   auto authority = rest.substr(0, authority_end);
-  u.target = authority_end == std::string_view::npos ? "/" : std::string(rest.substr(authority_end));
+  // A fragment belongs to the client; it is never sent to a server.
+  auto target = authority_end == std::string_view::npos ? std::string_view("/") : rest.substr(authority_end);
+  u.target = std::string(target.substr(0, target.find('#')));
+  if (u.target.empty()) u.target = "/";
   if (u.target.front() != '/') u.target.insert(0, "/");
   if (authority.find('@') != std::string_view::npos) return proto::failure{std::string("user info in URLs is not supported")};
 

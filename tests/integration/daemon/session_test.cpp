@@ -244,9 +244,14 @@ TEST_F(tls_test, refuses_a_server_whose_certificate_does_not_verify) {
 }
 
 TEST_F(tls_test, refuses_a_certificate_for_another_host_name) {
-  // 127.0.0.2 is not in the certificate's names.
-  daemon_process wssd(dir_, "wss://127.0.0.2:" + std::to_string(hub_->ws_port()) + "/",
-                      {{"tls", {{"ca_file", cert_.cert_file}}}});
+  // The certificate names localhost, 127.0.0.1 and ::1; this hub listens on 127.0.0.2.
+  hub_config elsewhere;
+  elsewhere.bind = "127.0.0.2";
+  elsewhere.cert_file = cert_.cert_file;
+  elsewhere.key_file = cert_.key_file;
+  hub_process hub(elsewhere);
+  ASSERT_TRUE(hub.start());
+  daemon_process wssd(dir_, hub.ws_url(), {{"tls", {{"ca_file", cert_.cert_file}}}});
   EXPECT_TRUE(eventually([&] {
     return wssd.log().find("certificate is not for 127.0.0.2") != std::string::npos;
   })) << wssd.log();

@@ -1,0 +1,785 @@
+// wss-hub against reference/wss-protocol.md: the real binary, real sockets, 127.0.0.1 / ::1.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/hub/raw_ws.hpp"
+#include "tests/support/http_test_client.hpp"
+#include "tests/support/hub_process.hpp"
+#include "tests/support/test_cert.hpp"
+#include "tests/support/ws_test_client.hpp"
+
+namespace wssd::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// How long a test waits to be sure that nothing more arrives.
+constexpr auto quiet_period = 300ms;
+
+std::string sha256_hex(const std::string& text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+json::value parse(const std::optional<std::string>& text) {
+  if (!text) return json::value();
+  json::error_code ec;
+  auto v = json::parse(*text, ec);
+  return ec ? json::value("unparseable: " + *text) : v;
+}
+
+std::string request(std::string_view method, json::object params, json::value id = 1) {
+  return json::serialize(
+      json::object{{"jsonrpc", "2.0"}, {"method", method}, {"id", id}, {"params", params}});
+}
+
+// The value at a JSON pointer, or null when there is none.
+json::value at(const json::value& v, std::string_view pointer) {
+  json::error_code ec;
+  const auto* found = v.find_pointer(pointer, ec);
+  return found == nullptr ? json::value() : *found;
+}
+
+std::int64_t error_code_of(const json::value& response) {
+  const auto code = at(response, "/error/code");
+  return code.is_int64() ? code.get_int64() : 0;
+}
+
+std::string error_message_of(const json::value& response) {
+  const auto message = at(response, "/error/message");
+  return message.is_string() ? std::string(message.get_string()) : std::string();
+}
+
+std::string string_at(const json::value& v, std::string_view pointer) {
+  const auto s = at(v, pointer);
+  return s.is_string() ? std::string(s.get_string()) : std::string();
+}
+
+bool is_push(const json::value& frame) {
+  return frame.is_object() && !frame.get_object().contains("id");
+}
+
+hub_config with_http() {
+  hub_config config;
+  config.http = true;
+  return config;
+}
+
+hub_config with_args(std::vector<std::string> args) {
+  hub_config config;
+  config.extra_args = std::move(args);
+  return config;
+}
+
+json::object default_options() {
+  return {{"wss", true}, {"webrtc", false}, {"ortc", false}};
+}
+
+// A session on its own socket.
+struct peer {
+  std::unique_ptr<ws_test_client> ws;
+  std::string user_token;
+  std::string server_token;
+  std::string private_id;
+
+  json::object tokens() const {
+    return {{"user_token", user_token}, {"server_token", server_token}};
+  }
+};
+
+class hub_conformance : public ::testing::Test {
+ protected:
+  void start_hub(hub_config config = {}) {
+    hub_ = std::make_unique<hub_process>(std::move(config));
+    ASSERT_TRUE(hub_->start()) << "wss-hub did not start";
+  }
+
+  std::unique_ptr<ws_test_client> open_socket(tls_options tls = {}) {
+    auto ws = std::make_unique<ws_test_client>(std::move(tls));
+    EXPECT_TRUE(ws->connect(hub_->ws_url())) << ws->close_reason();
+    return ws;
+  }
+
+  json::value call(ws_test_client& ws, const std::string& text) {
+    EXPECT_TRUE(ws.send_text(text));
+    return parse(ws.receive());
+  }
+
+  std::string new_user_token() { return "user-" + std::to_string(++token_counter_); }
+
+  json::value handshake(ws_test_client& ws, const std::string& user_token) {
+    return call(ws, request("WSS_Handshake", {{"user_token", user_token}}));
+  }
+
+  // Handshake and connect on one socket, as a client should.
+  peer join(json::object options = default_options(), tls_options tls = {}) {
+    peer p{open_socket(std::move(tls)), new_user_token(), {}, {}};
+    p.server_token = string_at(handshake(*p.ws, p.user_token), "/result/server_token");
+    auto params = p.tokens();
+    params["options"] = std::move(options);
+    p.private_id = string_at(call(*p.ws, request("WSS_Connect", params, 2)), "/result/private_id");
+    EXPECT_EQ(p.private_id.size(), 64u);
+    return p;
+  }
+
+  json::value send(peer& from, json::object params, json::value id = 3) {
+    for (auto& [key, value] : from.tokens()) params[key] = value;
+    return call(*from.ws, request("WSS_Send", std::move(params), std::move(id)));
+  }
+
+  json::value session(peer& who, json::object params) {
+    for (auto& [key, value] : who.tokens()) params[key] = value;
+    return call(*who.ws, request("WSS_Session", std::move(params), 4));
+  }
+
+  void expect_silence(ws_test_client& ws) {
+    const auto frame = ws.receive(quiet_period);
+    EXPECT_FALSE(frame) << "unexpected frame: " << *frame;
+  }
+
+  std::optional<http_reply> post(const std::string& body, bool tls = false) {
+    return send_http({"127.0.0.1", hub_->http_port(), tls, "POST", "/", "application/json", body});
+  }
+
+  std::unique_ptr<hub_process> hub_;
+  int token_counter_ = 0;
+};
+
+// ---- Process and command line ----
+
+int run_hub_with(const std::string& args) {
+  const auto status = std::system((default_hub_binary() + " " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(hub_command_line, bad_flags_exit_with_status_2) {
+  EXPECT_EQ(run_hub_with("--port 0 --bogus"), 2);
+  EXPECT_EQ(run_hub_with(""), 2);  // --port is required
+  EXPECT_EQ(run_hub_with("--port 70000"), 2);
+  EXPECT_EQ(run_hub_with("--port 0 --ping-interval 0"), 2);
+  EXPECT_EQ(run_hub_with("--port 0 --log-level loud"), 2);
+  EXPECT_EQ(run_hub_with("--port 0 --cert " + default_hub_binary()), 2);  // --cert needs --key
+}
+
+TEST(hub_command_line, bad_bind_address_fails_to_start) {
+  EXPECT_EQ(run_hub_with("--port 0 --bind not-an-address"), 1);
+}
+
+TEST_F(hub_conformance, prints_ports_and_exits_cleanly_on_sigterm) {
+  start_hub(with_http());
+  EXPECT_NE(hub_->ws_port(), 0);
+  EXPECT_NE(hub_->http_port(), 0);
+  EXPECT_TRUE(hub_->stop());
+}
+
+TEST_F(hub_conformance, restart_reuses_the_ports) {
+  start_hub(with_http());
+  const auto ws_port = hub_->ws_port();
+  const auto http_port = hub_->http_port();
+  auto a = join();
+  ASSERT_TRUE(hub_->restart());
+  EXPECT_EQ(hub_->ws_port(), ws_port);
+  EXPECT_EQ(hub_->http_port(), http_port);
+  EXPECT_TRUE(a.ws->wait_closed());
+  auto b = join();  // the table is empty again
+  EXPECT_FALSE(b.private_id.empty());
+}
+
+TEST_F(hub_conformance, paused_hub_answers_after_resume) {
+  start_hub();
+  auto ws = open_socket();
+  ASSERT_TRUE(hub_->pause());
+  ASSERT_TRUE(ws->send_text(request("WSS_Handshake", {{"user_token", new_user_token()}})));
+  EXPECT_FALSE(ws->receive(quiet_period));
+  ASSERT_TRUE(hub_->resume());
+  EXPECT_EQ(string_at(parse(ws->receive()), "/result/message"), "accept");
+}
+
+// ---- Sessions ----
+
+TEST_F(hub_conformance, handshake_and_connect) {
+  start_hub();
+  auto ws = open_socket();
+  const auto user_token = new_user_token();
+  const auto accepted = handshake(*ws, user_token);
+  EXPECT_EQ(string_at(accepted, "/result/message"), "accept");
+  EXPECT_EQ(at(accepted, "/result/numconnections"), json::value(1));
+  EXPECT_EQ(at(accepted, "/result/maxconnections"), json::value(10));
+  EXPECT_EQ(at(accepted, "/result/peerconnections"), json::value(1));
+  const auto server_token = string_at(accepted, "/result/server_token");
+  ASSERT_EQ(server_token.size(), 64u);
+  EXPECT_EQ(server_token.find_first_not_of("0123456789abcdef"), std::string::npos);
+
+  const auto opened = call(*ws, request("WSS_Connect", {{"user_token", user_token},
+                                                        {"server_token", server_token},
+                                                        {"options", default_options()}}));
+  EXPECT_EQ(string_at(opened, "/result/message"), "open");
+  EXPECT_EQ(at(opened, "/result/connect"), json::array());
+  EXPECT_EQ(at(opened, "/result/options"), json::array());
+  EXPECT_EQ(string_at(opened, "/result/private_id"), sha256_hex(server_token + ":" + user_token));
+}
+
+TEST_F(hub_conformance, connect_announces_the_new_peer_with_its_options) {
+  start_hub();
+  json::object a_options = default_options();
+  a_options["nickname"] = "a";
+  auto a = join(a_options);
+  json::object b_options = default_options();
+  b_options["extra"] = json::object{{"nested", json::array{1, 2}}};
+  peer b{open_socket(), new_user_token(), {}, {}};
+  b.server_token = string_at(handshake(*b.ws, b.user_token), "/result/server_token");
+  auto params = b.tokens();
+  params["options"] = b_options;
+  const auto opened = call(*b.ws, request("WSS_Connect", params, 2));
+  b.private_id = string_at(opened, "/result/private_id");
+
+  EXPECT_EQ(at(opened, "/result/connect"), json::array({json::value(a.private_id)}));
+  EXPECT_EQ(at(opened, "/result/options"), json::array({a_options}));
+  const auto push = parse(a.ws->receive());
+  EXPECT_TRUE(is_push(push));
+  EXPECT_EQ(push,
+            json::parse(R"({"jsonrpc":"2.0","result":{"type":"session","connect":")" +
+                        b.private_id + R"(","options":)" + json::serialize(b_options) + "}}"));
+  expect_silence(*b.ws);  // no push about itself
+}
+
+TEST_F(hub_conformance, direct_to_self_twice_and_to_unknown) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();  // b's connect
+  const auto first =
+      send(a, {{"type", "direct"},
+               {"to", {{"rcp", {a.private_id, "no-such-peer", b.private_id, a.private_id}}}},
+               {"data", {{"hello", "world"}}}});
+  // Pushes to oneself come before the ok.
+  const json::value expected_push = {
+      {"jsonrpc", "2.0"},
+      {"result", {{"type", "direct"}, {"from", a.private_id}, {"data", {{"hello", "world"}}}}}};
+  EXPECT_EQ(first, expected_push);
+  EXPECT_EQ(parse(a.ws->receive()), expected_push);
+  EXPECT_EQ(at(parse(a.ws->receive()), "/result/message"), json::value("ok"));
+  EXPECT_EQ(parse(b.ws->receive()), expected_push);
+  expect_silence(*b.ws);
+}
+
+TEST_F(hub_conformance, direct_without_data_has_no_data_key) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  EXPECT_EQ(at(send(a, {{"type", "Direct"}, {"to", {{"rcp", {b.private_id}}}}}), "/result/message"),
+            json::value("ok"));
+  EXPECT_EQ(parse(b.ws->receive()),
+            json::parse(R"({"jsonrpc":"2.0","result":{"type":"direct","from":")" + a.private_id +
+                        R"("}})"));
+}
+
+TEST_F(hub_conformance, broadcast_reaches_every_other_peer_but_the_excluded) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  auto c = join();
+  a.ws->receive();
+  a.ws->receive();
+  b.ws->receive();
+  EXPECT_EQ(
+      at(send(a, {{"type", "BROADCAST"}, {"data", 7}, {"exclude", {{"rcp", {c.private_id}}}}}),
+         "/result/message"),
+      json::value("ok"));
+  const json::value expected = {
+      {"jsonrpc", "2.0"}, {"result", {{"type", "broadcast"}, {"from", a.private_id}, {"data", 7}}}};
+  EXPECT_EQ(parse(b.ws->receive()), expected);
+  expect_silence(*c.ws);
+  expect_silence(*a.ws);
+
+  // A bare array is silently ignored: nobody is excluded.
+  EXPECT_EQ(at(send(a, {{"type", "broadcast"}, {"data", 7}, {"exclude", {c.private_id}}}),
+               "/result/message"),
+            json::value("ok"));
+  EXPECT_EQ(parse(b.ws->receive()), expected);
+  EXPECT_EQ(parse(c.ws->receive()), expected);
+  expect_silence(*a.ws);
+}
+
+TEST_F(hub_conformance, data_is_reserialised_like_javascript) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  const std::string sent_data =
+      R"({"b":1.0,"1":2,"big":9007199254740993,"d":1,"d":2,"e":1e21,"s":"\u0001é"})";
+  const std::string relayed_data =
+      R"({"1":2,"b":1,"big":9007199254740992,"d":2,"e":1e+21,"s":"\u0001é"})";
+  a.ws->send_text(R"({"jsonrpc":"2.0","method":"WSS_Send","id":3,"params":{"user_token":")" +
+                  a.user_token + R"(","server_token":")" + a.server_token +
+                  R"(","type":"direct","to":{"rcp":[")" + b.private_id + R"("]},"data":)" +
+                  sent_data + "}}");
+  EXPECT_EQ(b.ws->receive().value_or(""), R"({"jsonrpc":"2.0","result":{"type":"direct","from":")" +
+                                              a.private_id + R"(","data":)" + relayed_data + "}}");
+}
+
+TEST_F(hub_conformance, one_mebibyte_message_is_relayed) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  const std::string big(1024 * 1024, 'x');
+  EXPECT_EQ(at(send(a, {{"type", "direct"}, {"to", {{"rcp", {b.private_id}}}}, {"data", big}}),
+               "/result/message"),
+            json::value("ok"));
+  EXPECT_EQ(string_at(parse(b.ws->receive()), "/result/data"), big);
+}
+
+TEST_F(hub_conformance, set_pid_pushes_a_change_and_reroutes) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  EXPECT_EQ(
+      session(a, {{"action", "getPID"}}),
+      json::parse(R"({"jsonrpc":"2.0","result":{"privateID":")" + a.private_id + R"("},"id":4})"));
+  EXPECT_EQ(at(session(a, {{"action", "setPID"}, {"privateID", "alias"}}), "/result/privateID"),
+            json::value("alias"));
+  EXPECT_EQ(parse(b.ws->receive()),
+            json::parse(R"({"jsonrpc":"2.0","result":{"type":"session","change":)"
+                        R"({"oldPrivateID":")" +
+                        a.private_id + R"(","newPrivateID":"alias"}}})"));
+  expect_silence(*a.ws);  // no push about its own change
+  EXPECT_EQ(at(session(a, {{"action", "getPID"}}), "/result/privateID"), json::value("alias"));
+
+  send(b, {{"type", "direct"}, {"to", {{"rcp", {a.private_id}}}}, {"data", "old"}});
+  send(b, {{"type", "direct"}, {"to", {{"rcp", {"alias"}}}}, {"data", "new"}});
+  EXPECT_EQ(string_at(parse(a.ws->receive()), "/result/data"), "new");
+}
+
+TEST_F(hub_conformance, close_and_drop_push_disconnect) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  auto c = join();
+  a.ws->receive();
+  a.ws->receive();
+  b.ws->receive();
+  ASSERT_TRUE(b.ws->close());
+  const json::value b_gone = {{"jsonrpc", "2.0"},
+                              {"result", {{"type", "session"}, {"disconnect", b.private_id}}}};
+  EXPECT_EQ(parse(a.ws->receive()), b_gone);
+  EXPECT_EQ(parse(c.ws->receive()), b_gone);
+
+  // A dropped TCP connection, with the current (changed) id.
+  session(c, {{"action", "setPID"}, {"privateID", "c-alias"}});
+  a.ws->receive();
+  ASSERT_TRUE(c.ws->abort());
+  EXPECT_EQ(parse(a.ws->receive()),
+            json::value({{"jsonrpc", "2.0"},
+                         {"result", {{"type", "session"}, {"disconnect", "c-alias"}}}}));
+}
+
+TEST_F(hub_conformance, reconnect_with_the_same_user_token_and_restore_the_pid) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  const auto old_pid = b.private_id;
+  const auto user_token = b.user_token;
+  ASSERT_TRUE(b.ws->close());
+  a.ws->receive();
+
+  peer again{open_socket(), user_token, {}, {}};
+  again.server_token = string_at(handshake(*again.ws, user_token), "/result/server_token");
+  EXPECT_NE(again.server_token, b.server_token);
+  auto params = again.tokens();
+  params["options"] = default_options();
+  again.private_id =
+      string_at(call(*again.ws, request("WSS_Connect", params, 2)), "/result/private_id");
+  EXPECT_NE(again.private_id, old_pid);
+  a.ws->receive();  // connect push
+  session(again, {{"action", "setPID"}, {"privateID", old_pid}});
+  EXPECT_EQ(at(parse(a.ws->receive()), "/result/change"),
+            json::value({{"newPrivateID", old_pid}, {"oldPrivateID", again.private_id}}));
+}
+
+// ---- Framing ----
+
+TEST_F(hub_conformance, ids_are_echoed_exactly) {
+  start_hub();
+  auto ws = open_socket();
+  const std::string unknown = R"({"jsonrpc":"2.0","method":"Nope")";
+  EXPECT_EQ(at(call(*ws, unknown + R"(,"id":"abc"})"), "/id"), json::value("abc"));
+  EXPECT_EQ(at(call(*ws, unknown + R"(,"id":42})"), "/id"), json::value(42));
+  ASSERT_TRUE(ws->send_text(unknown + R"(,"id":1.5})"));
+  EXPECT_EQ(ws->receive().value_or(""),
+            R"({"jsonrpc":"2.0","error":{"code":-32601,)"
+            R"("message":"Method \"Nope\" does not exist."},"id":1.5})");
+  const auto no_id = call(*ws, unknown + "}");
+  ASSERT_TRUE(no_id.is_object());
+  ASSERT_TRUE(no_id.get_object().contains("id"));
+  EXPECT_TRUE(no_id.get_object().at("id").is_null());
+  const auto success =
+      call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Handshake","params":{"user_token":"x"}})");
+  EXPECT_TRUE(success.get_object().at("id").is_null());
+}
+
+TEST_F(hub_conformance, parse_errors) {
+  start_hub();
+  auto ws = open_socket();
+  const auto malformed = json::parse(
+      R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Request empty or malformed."},)"
+      R"("id":null})");
+  for (const char* text : {"", "{", "null", "nonsense", "[]", "0"}) {
+    EXPECT_EQ(call(*ws, text), malformed) << "for '" << text << "'";
+  }
+}
+
+TEST_F(hub_conformance, invalid_requests) {
+  start_hub();
+  auto ws = open_socket();
+  const auto missing_version = call(*ws, R"({"method":"WSS_Handshake","id":5})");
+  EXPECT_EQ(error_code_of(missing_version), -32600);
+  EXPECT_EQ(at(missing_version, "/id"), json::value(5));
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"1.0","method":"WSS_Handshake"})")), -32600);
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","id":1})")), -32600);
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","method":7})")), -32600);
+  EXPECT_EQ(error_code_of(call(*ws, "5")), -32600);
+  const auto unknown = call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Nope","id":1})");
+  EXPECT_EQ(error_code_of(unknown), -32601);
+  EXPECT_EQ(error_message_of(unknown), R"(Method "WSS_Nope" does not exist.)");
+}
+
+TEST_F(hub_conformance, inherited_object_members_are_never_answered) {
+  start_hub();
+  auto ws = open_socket();
+  ASSERT_TRUE(ws->send_text(R"({"jsonrpc":"2.0","method":"toString","id":1})"));
+  expect_silence(*ws);
+}
+
+TEST_F(hub_conformance, batch_elements_each_get_an_internal_error) {
+  start_hub();
+  auto ws = open_socket();
+  const auto element =
+      R"({"jsonrpc":"2.0","method":"WSS_Handshake","id":9,"params":{"user_token":"b"}})";
+  ASSERT_TRUE(ws->send_text(std::string("[") + element + "," + element + "]"));
+  for (int i = 0; i < 2; ++i) {
+    const auto response = parse(ws->receive());
+    EXPECT_EQ(error_code_of(response), -32603);
+    EXPECT_TRUE(at(response, "/id").is_null());
+  }
+  expect_silence(*ws);
+  // The batch created nothing: the token is still free.
+  EXPECT_EQ(string_at(handshake(*ws, "b"), "/result/message"), "accept");
+}
+
+TEST_F(hub_conformance, binary_frames_are_parsed_as_json) {
+  start_hub();
+  raw_ws raw;
+  ASSERT_TRUE(raw.open(hub_->ws_port(), 5s));
+  ASSERT_TRUE(raw.send(opcode::binary, request("WSS_Handshake", {{"user_token", "bin"}})));
+  raw_ws::frame frame;
+  ASSERT_EQ(raw.read(frame, 5s), raw_ws::status::frame);
+  EXPECT_EQ(frame.opcode, opcode::text);
+  EXPECT_EQ(string_at(parse(frame.payload), "/result/message"), "accept");
+}
+
+// ---- Error table of wss-protocol.md ----
+
+TEST_F(hub_conformance, handshake_errors) {
+  start_hub();
+  auto ws = open_socket();
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Handshake","id":1})")),
+            -32603);
+  EXPECT_EQ(error_code_of(
+                call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Handshake","id":1,"params":null})")),
+            -32603);
+  EXPECT_EQ(error_code_of(call(*ws, request("WSS_Handshake", {{"user_token", 5}}))), -32602);
+  EXPECT_EQ(error_code_of(call(*ws, request("WSS_Handshake", {{"user_token", ""}}))), -32602);
+  handshake(*ws, "taken");
+  auto other = open_socket();
+  const auto duplicate = handshake(*other, "taken");
+  EXPECT_EQ(error_code_of(duplicate), -32001);
+  EXPECT_EQ(error_message_of(duplicate), "User token already exists for your IP.");
+}
+
+TEST_F(hub_conformance, connect_errors) {
+  start_hub();
+  auto ws = open_socket();
+  const auto connect = [&](json::object params) {
+    return call(*ws, request("WSS_Connect", std::move(params), 2));
+  };
+  const auto none = connect({{"user_token", "u"}, {"server_token", "s"}, {"options", {}}});
+  EXPECT_EQ(error_code_of(none), -32001);
+  EXPECT_EQ(error_message_of(none), "Session handshake not established.");
+
+  const auto server_token = string_at(handshake(*ws, "u"), "/result/server_token");
+  EXPECT_EQ(error_code_of(connect({{"user_token", "u"}, {"server_token", server_token}})), -32602);
+  EXPECT_EQ(
+      error_code_of(connect({{"user_token", "u"}, {"server_token", server_token}, {"options", 5}})),
+      -32602);
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Connect","id":2})")), -32603);
+  const auto mismatch =
+      connect({{"user_token", "u"}, {"server_token", "wrong"}, {"options", default_options()}});
+  EXPECT_EQ(error_code_of(mismatch), -32001);
+  EXPECT_EQ(error_message_of(mismatch), "Token mismatch.");
+  const auto unknown = connect(
+      {{"user_token", "unknown"}, {"server_token", server_token}, {"options", default_options()}});
+  EXPECT_EQ(error_code_of(unknown), -32001);
+  EXPECT_EQ(error_message_of(unknown), "Socket session can't be established at this time.");
+
+  const json::object good{
+      {"user_token", "u"}, {"server_token", server_token}, {"options", default_options()}};
+  EXPECT_EQ(string_at(connect(good), "/result/message"), "open");
+  const auto again = connect(good);
+  EXPECT_EQ(error_code_of(again), -32001);
+  EXPECT_EQ(error_message_of(again), "Socket session exists.");
+}
+
+TEST_F(hub_conformance, send_errors) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  const auto stranger = call(*a.ws, request("WSS_Send", {{"user_token", a.user_token},
+                                                         {"server_token", "wrong"},
+                                                         {"type", "broadcast"}}));
+  EXPECT_EQ(error_code_of(stranger), -32001);
+  EXPECT_EQ(error_message_of(stranger), "Handshake not established.");
+  EXPECT_EQ(error_code_of(call(*a.ws, R"({"jsonrpc":"2.0","method":"WSS_Send","id":3})")), -32603);
+  EXPECT_EQ(error_code_of(send(a, {})), -32602);                       // no type
+  EXPECT_EQ(error_code_of(send(a, {{"type", 5}})), -32603);            // type not a string
+  EXPECT_EQ(error_code_of(send(a, {{"type", "multicast"}})), -32602);  // unknown type
+  EXPECT_EQ(error_code_of(send(a, {{"type", "direct"}})), -32602);     // no to
+  EXPECT_EQ(error_code_of(send(a, {{"type", "direct"}, {"to", "x"}})), -32602);
+  EXPECT_EQ(error_code_of(send(a, {{"type", "direct"}, {"to", {b.private_id}}})), -32602);
+  EXPECT_EQ(error_code_of(send(a, {{"type", "direct"}, {"to", {{"rcp", "x"}}}})), -32602);
+  expect_silence(*b.ws);
+}
+
+TEST_F(hub_conformance, session_errors) {
+  start_hub();
+  auto ws = open_socket();
+  const auto server_token = string_at(handshake(*ws, "s"), "/result/server_token");
+  const json::object tokens{{"user_token", "s"}, {"server_token", server_token}};
+  const auto session_call = [&](json::object params) {
+    for (auto& [key, value] : tokens) params.emplace(key, value);
+    return call(*ws, request("WSS_Session", std::move(params), 4));
+  };
+  const auto early = session_call({{"action", "getPID"}});
+  EXPECT_EQ(error_code_of(early), -32003);
+  EXPECT_EQ(error_message_of(early), "Session not established.");
+
+  auto params = tokens;
+  params["options"] = default_options();
+  call(*ws, request("WSS_Connect", params, 2));
+  EXPECT_EQ(error_code_of(session_call({{"action", "renamePID"}})), -32602);
+  EXPECT_EQ(error_code_of(session_call({{"action", 1}})), -32602);
+  EXPECT_EQ(error_code_of(session_call({{"action", "setPID"}, {"privateID", 5}})), -32602);
+  EXPECT_EQ(error_code_of(call(
+                *ws, request("WSS_Session",
+                             {{"user_token", "s"}, {"server_token", ""}, {"action", "getPID"}}))),
+            -32602);
+  EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Session","id":4})")), -32603);
+}
+
+// ---- Per-IP limit and the handshake leak ----
+
+TEST_F(hub_conformance, eleventh_handshake_is_refused_and_unconnected_entries_leak) {
+  start_hub();
+  {
+    auto ws = open_socket();
+    for (int i = 1; i <= 10; ++i) {
+      EXPECT_EQ(at(handshake(*ws, new_user_token()), "/result/numconnections"), json::value(i));
+    }
+    const auto refused = handshake(*ws, new_user_token());
+    EXPECT_EQ(error_code_of(refused), -32001);
+    EXPECT_EQ(error_message_of(refused), "Too many connections from your IP.");
+    EXPECT_EQ(at(refused, "/error/data"),
+              json::value({{"numconnections", 10}, {"maxconnections", 10}}));
+    ASSERT_TRUE(ws->close());
+  }
+  auto later = open_socket();
+  EXPECT_EQ(error_code_of(handshake(*later, new_user_token())), -32001);
+}
+
+TEST_F(hub_conformance, closing_a_connected_socket_frees_its_entry) {
+  start_hub(with_args({"--max-per-ip", "2"}));
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  auto ws = open_socket();
+  EXPECT_EQ(at(handshake(*ws, new_user_token()), "/error/data/maxconnections"), json::value(2));
+  ASSERT_TRUE(b.ws->close());
+  a.ws->receive();  // b's disconnect: the hub has seen the close
+  EXPECT_EQ(string_at(handshake(*ws, new_user_token()), "/result/message"), "accept");
+}
+
+TEST_F(hub_conformance, no_leak_forgets_handshakes_of_a_closed_socket) {
+  start_hub(with_args({"--no-leak"}));
+  {
+    auto ws = open_socket();
+    for (int i = 0; i < 10; ++i) handshake(*ws, new_user_token());
+    EXPECT_EQ(error_code_of(handshake(*ws, new_user_token())), -32001);
+    ASSERT_TRUE(ws->close());
+  }
+  auto later = open_socket();
+  // The close reaches the hub before this handshake: they travel on different sockets.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const auto reply = handshake(*later, new_user_token());
+    if (error_code_of(reply) == 0) {
+      EXPECT_EQ(at(reply, "/result/numconnections"), json::value(1));
+      return;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ADD_FAILURE() << "the closed socket's handshakes were not forgotten";
+}
+
+// ---- Pings ----
+
+TEST_F(hub_conformance, client_ping_gets_a_pong) {
+  start_hub();
+  auto ws = open_socket();
+  ASSERT_TRUE(ws->ping());
+  for (int i = 0; i < 50 && ws->pongs() == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(ws->pongs(), 1);
+}
+
+TEST_F(hub_conformance, silent_socket_is_dropped_without_close_frame_and_ponging_one_stays) {
+  start_hub(with_args({"--ping-interval", "0.2"}));
+  auto watcher = join();
+  raw_ws raw;
+  ASSERT_TRUE(raw.open(hub_->ws_port(), 5s));
+  const std::string user_token = new_user_token();
+  ASSERT_TRUE(raw.send(opcode::text, request("WSS_Handshake", {{"user_token", user_token}})));
+  raw_ws::frame frame;
+  ASSERT_EQ(raw.read(frame, 5s), raw_ws::status::frame);
+  const auto server_token = string_at(parse(frame.payload), "/result/server_token");
+  ASSERT_TRUE(raw.send(opcode::text, request("WSS_Connect", {{"user_token", user_token},
+                                                             {"server_token", server_token},
+                                                             {"options", default_options()}})));
+  ASSERT_EQ(raw.read(frame, 5s), raw_ws::status::frame);
+  const auto raw_pid = string_at(parse(frame.payload), "/result/private_id");
+  watcher.ws->receive();  // its connect push
+
+  int pings = 0;
+  raw_ws::status status;
+  while ((status = raw.read(frame, 5s)) == raw_ws::status::frame) {
+    EXPECT_NE(frame.opcode, opcode::close);
+    if (frame.opcode == opcode::ping) {
+      EXPECT_EQ(frame.payload, "");
+      ++pings;
+    }
+  }
+  EXPECT_EQ(status, raw_ws::status::eof);
+  EXPECT_EQ(pings, 1);  // pinged once, dropped at the next tick
+  EXPECT_EQ(parse(watcher.ws->receive()),
+            json::value(
+                {{"jsonrpc", "2.0"}, {"result", {{"type", "session"}, {"disconnect", raw_pid}}}}));
+  EXPECT_TRUE(watcher.ws->is_open());  // it answered every ping
+}
+
+// ---- HTTP transport ----
+
+TEST_F(hub_conformance, http_post_handshake_then_websocket_connect) {
+  start_hub(with_http());
+  const auto reply = post(request("WSS_Handshake", {{"user_token", "via-http"}}, "h"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->header("Content-Type"), "application/json-rpc");
+  const auto accepted = parse(reply->body);
+  EXPECT_EQ(at(accepted, "/id"), json::value("h"));
+  const auto server_token = string_at(accepted, "/result/server_token");
+  ASSERT_EQ(server_token.size(), 64u);
+
+  auto ws = open_socket();
+  const auto opened = call(*ws, request("WSS_Connect", {{"user_token", "via-http"},
+                                                        {"server_token", server_token},
+                                                        {"options", default_options()}}));
+  EXPECT_EQ(string_at(opened, "/result/private_id"), sha256_hex(server_token + ":via-http"));
+}
+
+TEST_F(hub_conformance, http_connect_and_send_are_the_wrong_transport) {
+  start_hub(with_http());
+  for (const char* method : {"WSS_Connect", "WSS_Send"}) {
+    const auto reply = post(request(method, {{"user_token", "u"}, {"server_token", "s"}}, 8));
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(error_code_of(parse(reply->body)), -32002) << method;
+    EXPECT_EQ(at(parse(reply->body), "/id"), json::value(8));
+  }
+  const auto session = post(
+      request("WSS_Session", {{"user_token", "u"}, {"server_token", "s"}, {"action", "getPID"}}));
+  ASSERT_TRUE(session);
+  EXPECT_EQ(error_code_of(parse(session->body)), -32003);
+  const auto malformed = post("{");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(error_code_of(parse(malformed->body)), -32700);
+}
+
+TEST_F(hub_conformance, http_get_is_never_answered) {
+  start_hub(with_http());
+  EXPECT_FALSE(send_http({"127.0.0.1", hub_->http_port(), false, "GET", "/", "text/plain", ""},
+                         quiet_period));
+}
+
+// ---- TLS and IPv6 ----
+
+TEST_F(hub_conformance, tls_on_both_ports) {
+  temp_dir dir;
+  const auto cert = make_self_signed_cert(dir.path());
+  ASSERT_TRUE(cert) << "openssl could not make a certificate";
+  auto config = with_http();
+  config.cert_file = cert->cert_file;
+  config.key_file = cert->key_file;
+  start_hub(config);
+  ASSERT_EQ(hub_->ws_url().rfind("wss://", 0), 0u);
+
+  auto verified = join(default_options(), {cert->cert_file, false});
+  EXPECT_FALSE(verified.private_id.empty());
+  auto insecure = join(default_options(), {"", true});
+  EXPECT_EQ(at(parse(verified.ws->receive()), "/result/connect"), json::value(insecure.private_id));
+
+  const auto reply = post(request("WSS_Handshake", {{"user_token", "https"}}), true);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(string_at(parse(reply->body), "/result/message"), "accept");
+}
+
+bool ipv6_loopback_available() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+TEST_F(hub_conformance, ipv6_loopback) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 on this machine";
+  hub_config config;
+  config.bind = "::1";
+  start_hub(config);
+  ASSERT_EQ(hub_->ws_url().find("[::1]"), 5u);
+  auto a = join();
+  EXPECT_EQ(a.private_id, sha256_hex(a.server_token + ":" + a.user_token));
+}
+
+}  // namespace
+}  // namespace wssd::test

@@ -1,0 +1,63 @@
+// Setup shared by the hub's two websocketpp endpoints.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <websocketpp/server.hpp>
+
+#include "tools/hub/ws_config.hpp"
+
+namespace wss_hub {
+
+// The reference server's limit (the ws library's maxPayload), for frames and POST bodies.
+inline constexpr std::size_t max_message_size = 100 * 1024 * 1024;
+
+template <class Config>
+std::error_code open_endpoint(websocketpp::server<Config>& server, asio::io_context& io,
+                              const std::shared_ptr<asio::ssl::context>& tls,
+                              const asio::ip::tcp::endpoint& at) {
+  std::error_code ec;
+  server.init_asio(&io, ec);
+  if (ec) return ec;
+  if constexpr (std::is_same_v<Config, tls_config>) {
+    server.set_tls_init_handler([tls](websocketpp::connection_hdl) { return tls; });
+  }
+  server.set_user_agent("");  // neither ws nor Node's http server sends a Server header
+  // Lets a restarted hub take its port back while old connections sit in TIME_WAIT.
+  server.set_reuse_addr(true);
+  server.listen(at, ec);
+  if (ec) return ec;
+  server.start_accept(ec);
+  return ec;
+}
+
+template <class Config>
+std::uint16_t bound_port(websocketpp::server<Config>& server) {
+  std::error_code ec;
+  const auto local = server.get_local_endpoint(ec);
+  return ec ? 0 : local.port();
+}
+
+// The peer address as text: the session table's key.
+template <class ConnectionPtr>
+std::string remote_ip(const ConnectionPtr& con) {
+  std::error_code ec;
+  const auto remote = con->get_raw_socket().remote_endpoint(ec);
+  return ec ? std::string() : remote.address().to_string();
+}
+
+// Drops the TCP connection under a WebSocket without a Close frame, like ws.terminate().
+template <class ConnectionPtr>
+void drop_tcp(const ConnectionPtr& con) {
+  std::error_code ec;
+  con->get_raw_socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+}  // namespace wss_hub

@@ -1,0 +1,409 @@
+#include "tools/hub/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "tools/hub/js_json.hpp"
+#include "tools/hub/token.hpp"
+
+namespace wss_hub {
+namespace json = boost::json;
+
+namespace {
+
+// The server refuses batches longer than this, with an error that has no message.
+constexpr std::size_t max_batch_requests = 5;
+
+// Names every JavaScript object inherits: the server's method table finds them, calls
+// something that is not an API function and throws before answering.
+bool is_object_prototype_member(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> names = {
+      "constructor",      "__defineGetter__", "__defineSetter__", "hasOwnProperty",
+      "__lookupGetter__", "__lookupSetter__", "isPrototypeOf",    "propertyIsEnumerable",
+      "toString",         "valueOf",          "__proto__",        "toLocaleString"};
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_system_extension(std::string_view name) {
+  const auto first = name.find_first_not_of(" \t\n\r\f\v");
+  return first != std::string_view::npos && name.substr(first).substr(0, 4) == "rpc:";
+}
+
+rpc_error internal_error() {
+  return make_error(rpc_code::internal_error, internal_error_message);
+}
+
+rpc_error invalid_params(std::string message) {
+  return make_error(rpc_code::invalid_params, std::move(message));
+}
+
+rpc_error session_close(std::string message) {
+  return make_error(rpc_code::session_close, std::move(message));
+}
+
+const json::value* member(const json::value* v, std::string_view key) {
+  const auto* o = v == nullptr ? nullptr : v->if_object();
+  return o == nullptr ? nullptr : o->if_contains(key);
+}
+
+std::optional<std::string_view> string_member(const json::value* v, std::string_view key) {
+  const auto* m = member(v, key);
+  if (m == nullptr || !m->is_string()) return std::nullopt;
+  return std::string_view(m->get_string());
+}
+
+bool null_or_absent(const json::value* v) {
+  return v == nullptr || v->is_null();
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// isExcluded(): only {rcp:[…]} excludes anyone; anything else is silently ignored.
+bool is_excluded(const std::string& private_id, const json::value* exclude) {
+  const auto* rcp = member(exclude, "rcp");
+  if (rcp == nullptr || !rcp->is_array()) return false;
+  const auto& list = rcp->get_array();
+  return std::any_of(list.begin(), list.end(),
+                     [&](const json::value& pid) { return js_loosely_equals(pid, private_id); });
+}
+
+}  // namespace
+
+hub::hub(hub_options options, open_probe is_open)
+    : options_(options), is_open_(std::move(is_open)) {}
+
+std::vector<outgoing> hub::on_frame(const request_source& source, std::string_view text) {
+  std::vector<outgoing> out;
+  const auto request = js_parse(text);
+  // The server tests `parsed != null && parsed != ""`, so false, 0 and [] count as empty.
+  if (!request || request->is_null() || js_loosely_equals(*request, "")) {
+    const auto error = make_error(rpc_code::parse_error, "Request empty or malformed.");
+    out.push_back({source.conn, error_frame(json::value(), error)});
+  } else if (request->is_array() || request->is_string()) {
+    // Anything with a numeric `length` is taken for a batch, strings included.
+    handle_batch(source, *request, out);
+  } else {
+    handle_single(source, *request, out);
+  }
+  return out;
+}
+
+std::vector<outgoing> hub::on_close(conn_id conn) {
+  std::vector<outgoing> out;
+  // One close listener per WSS_Connect on this socket, each removing one entry.
+  while (const auto removed = table_.remove_first_bound_to(conn)) {
+    spdlog::debug("hub: {} disconnected", *removed->private_id);
+    announce_disconnect(*removed->private_id, out);
+  }
+  if (!options_.leak_handshakes) table_.remove_unconnected_created_by(conn);
+  return out;
+}
+
+hub::resolved_method hub::resolve(std::string_view name) {
+  if (name == "WSS_Handshake") return {&hub::handshake, std::nullopt};
+  if (name == "WSS_Connect") return {&hub::connect, std::nullopt};
+  if (name == "WSS_Send") return {&hub::send, std::nullopt};
+  if (name == "WSS_Session") return {&hub::session, std::nullopt};
+  if (is_object_prototype_member(name)) return {nullptr, std::nullopt};
+  if (is_system_extension(name)) {
+    return {nullptr, make_error(rpc_code::invalid_request,
+                                R"(System extensions ("rpc:") are not implemented.)")};
+  }
+  return {nullptr, make_error(rpc_code::method_not_found,
+                              "Method \"" + std::string(name) + "\" does not exist.")};
+}
+
+void hub::handle_single(const request_source& source, const json::value& request,
+                        std::vector<outgoing>& out) {
+  const auto id = response_id(request);
+  if (const auto invalid = validate_request(request)) {
+    out.push_back({source.conn, error_frame(id, make_error(rpc_code::invalid_request, *invalid))});
+    return;
+  }
+  const std::string_view name = request.get_object().at("method").get_string();
+  const auto method = resolve(name);
+  if (method.error) {
+    out.push_back({source.conn, error_frame(id, *method.error)});
+    return;
+  }
+  if (method.fn == nullptr) {
+    spdlog::debug("hub: {} left unanswered, as the reference server does", name);
+    return;
+  }
+  // `params: null` throws on the first member access, like no params at all.
+  const auto* params = member(&request, "params");
+  if (params != nullptr && params->is_null()) params = nullptr;
+  const auto result = (this->*method.fn)(call{source, params, out});
+  if (const auto* error = std::get_if<rpc_error>(&result)) {
+    spdlog::debug("hub: {} from {} -> {}", name, source.ip, error->code);
+    out.push_back({source.conn, error_frame(id, *error)});
+  } else {
+    spdlog::debug("hub: {} from {} -> ok", name, source.ip);
+    out.push_back({source.conn, result_frame(id, std::get<json::object>(result))});
+  }
+}
+
+// Mirrors the reference server's batch loop: every error has a null id (it reads the id of
+// the array); sync errors go out at once, methods that throw answer -32603 afterwards, and
+// an invalid element ends the loop.
+void hub::handle_batch(const request_source& source, const json::value& batch,
+                       std::vector<outgoing>& out) {
+  const auto reply = [&](const rpc_error& error) {
+    out.push_back({source.conn, error_frame(json::value(), error)});
+  };
+  const std::size_t length =
+      batch.is_string() ? js_length(batch.get_string()) : batch.get_array().size();
+  if (length > max_batch_requests) {
+    reply(rpc_error{rpc_code::internal_error, std::nullopt, std::nullopt});
+    return;
+  }
+  std::vector<rpc_error> thrown;
+  for (std::size_t i = 0; i < length; ++i) {
+    // A character of a string is a request without "jsonrpc".
+    const json::value element = batch.is_string() ? json::value("") : batch.get_array()[i];
+    if (element.is_null()) break;  // validating null throws out of the loop
+    if (const auto invalid = validate_request(element)) {
+      reply(make_error(rpc_code::invalid_request, *invalid));
+      break;
+    }
+    const auto method = resolve(element.get_object().at("method").get_string());
+    if (method.error) {
+      reply(*method.error);
+      continue;
+    }
+    if (method.fn == nullptr) break;
+    // The array has no params: each method fails, either before reading them or on them.
+    auto result = (this->*method.fn)(call{source, nullptr, out});
+    auto& error = std::get<rpc_error>(result);
+    if (error.code == rpc_code::internal_error) {
+      thrown.push_back(std::move(error));
+    } else {
+      reply(error);
+    }
+  }
+  for (const auto& error : thrown) reply(error);
+}
+
+hub::method_result hub::handshake(const call& c) {
+  if (c.params == nullptr) return internal_error();
+  const auto user_token = string_member(c.params, "user_token");
+  if (!user_token || user_token->empty()) return invalid_params("Invalid user token.");
+  if (table_.has_user_token(*user_token)) {
+    return session_close("User token already exists for your IP.");
+  }
+  const auto& entries = table_.entries_of(c.source.ip);
+  const bool first_from_ip = entries.empty();
+  if (!first_from_ip && entries.size() >= options_.max_per_ip) {
+    auto error = session_close("Too many connections from your IP.");
+    error.data =
+        json::object{{"numconnections", entries.size()}, {"maxconnections", options_.max_per_ip}};
+    return error;
+  }
+  const auto server_token = make_server_token();
+  if (!server_token) return internal_error();
+  session_entry entry;
+  entry.user_token = std::string(*user_token);
+  entry.server_token = *server_token;
+  entry.creator = c.source.conn;
+  table_.add(c.source.ip, std::move(entry));
+  const std::size_t count = table_.entries_of(c.source.ip).size();
+  // Sic: the first handshake from an IP counts the whole table, later ones only that IP.
+  const std::size_t peers = first_from_ip ? table_.size() : count;
+  return json::object{{"message", "accept"},
+                      {"numconnections", count},
+                      {"maxconnections", options_.max_per_ip},
+                      {"peerconnections", peers},
+                      {"server_token", *server_token}};
+}
+
+hub::method_result hub::connect(const call& c) {
+  if (c.source.transport == transport_kind::http) {
+    return make_error(rpc_code::wrong_transport,
+                      "Session must be created through a WebSocket connection.");
+  }
+  if (c.params == nullptr) return internal_error();
+  const auto* options = member(c.params, "options");
+  if (options == nullptr || !js_typeof_object(*options)) {
+    return invalid_params("Connection options not supplied or not an object.");
+  }
+  if (table_.entries_of(c.source.ip).empty()) {
+    return session_close("Session handshake not established.");
+  }
+  const auto user_token = string_member(c.params, "user_token");
+  auto* entry = user_token ? table_.first_with_user_token(c.source.ip, *user_token) : nullptr;
+  if (entry == nullptr) return session_close("Socket session can't be established at this time.");
+  if (string_member(c.params, "server_token") != entry->server_token) {
+    return session_close("Token mismatch.");
+  }
+  if (entry->connected()) return session_close("Socket session exists.");
+  return bind_session(c, *entry);
+}
+
+hub::method_result hub::bind_session(const call& c, session_entry& entry) {
+  const auto& options = *member(c.params, "options");
+  entry.socket = c.source.conn;
+  entry.private_id = make_private_id(entry.server_token, entry.user_token);
+  entry.options = options;
+  json::array peers;
+  json::array peer_options;
+  for (const auto* peer : table_.connected()) {
+    if (peer->user_token == entry.user_token) continue;
+    json::object announcement{
+        {"type", "session"}, {"connect", *entry.private_id}, {"options", options}};
+    if (!push(c.out, peer->socket, std::move(announcement))) return internal_error();
+    peers.emplace_back(*peer->private_id);
+    peer_options.push_back(peer->options);
+  }
+  return json::object{{"message", "open"},
+                      {"connect", std::move(peers)},
+                      {"options", std::move(peer_options)},
+                      {"private_id", *entry.private_id}};
+}
+
+hub::method_result hub::send(const call& c) {
+  if (c.source.transport == transport_kind::http) {
+    return make_error(rpc_code::wrong_transport,
+                      "WebSocket connect request must be made through a WebSocket connection.");
+  }
+  if (c.params == nullptr) return internal_error();
+  const auto user_token = string_member(c.params, "user_token");
+  const auto* sender =
+      user_token ? table_.first_with_user_token(c.source.ip, *user_token) : nullptr;
+  if (sender == nullptr || string_member(c.params, "server_token") != sender->server_token ||
+      !sender->connected()) {
+    return session_close("Handshake not established.");
+  }
+  const auto* type = member(c.params, "type");
+  if (null_or_absent(type)) return invalid_params(R"(Message "type" not specified.)");
+  if (!type->is_string()) return internal_error();  // type.toLowerCase() throws
+  const auto kind = ascii_lower(type->get_string());
+  if (kind == "direct") return send_direct(c, *sender);
+  if (kind == "broadcast") return send_broadcast(c, *sender);
+  return invalid_params(R"(Unrecognized message "type".)");
+}
+
+hub::method_result hub::send_direct(const call& c, const session_entry& sender) {
+  const auto* to = member(c.params, "to");
+  if (null_or_absent(to)) return invalid_params(R"(Recipient(s) "to" not specified.)");
+  if (!js_typeof_object(*to)) return invalid_params(R"(Recipient(s) "to" must be an object.)");
+  const auto* rcp = member(to, "rcp");
+  if (rcp != nullptr && rcp->is_null()) return internal_error();  // rcp.length throws
+  if (rcp == nullptr || !rcp->is_array()) {
+    return invalid_params(R"(Recipient(s) "to.rcp" must be an array.)");
+  }
+  const auto* data = member(c.params, "data");
+  const auto& recipients = rcp->get_array();
+  // sendDirect() verbatim: peers outside, recipients inside, and its early break.
+  std::size_t sent = 0;
+  for (const auto* peer : table_.connected()) {
+    for (const auto& pid : recipients) {
+      if (js_loosely_equals(pid, *peer->private_id)) {
+        json::object message{{"type", "direct"}, {"from", *sender.private_id}};
+        if (data != nullptr) message.emplace("data", *data);
+        if (!push(c.out, peer->socket, std::move(message))) return internal_error();
+        ++sent;
+      }
+      if (sent >= recipients.size()) break;
+    }
+  }
+  return json::object{{"message", "ok"}};
+}
+
+hub::method_result hub::send_broadcast(const call& c, const session_entry& sender) {
+  const auto* data = member(c.params, "data");
+  const auto* exclude = member(c.params, "exclude");
+  for (const auto* peer : table_.connected()) {
+    if (*peer->private_id == *sender.private_id || is_excluded(*peer->private_id, exclude)) {
+      continue;
+    }
+    json::object message{{"type", "broadcast"}, {"from", *sender.private_id}};
+    if (data != nullptr) message.emplace("data", *data);
+    if (!push(c.out, peer->socket, std::move(message))) return internal_error();
+  }
+  return json::object{{"message", "ok"}};
+}
+
+hub::method_result hub::session(const call& c) {
+  if (c.params == nullptr) return internal_error();
+  if (js_missing_or_empty(member(c.params, "server_token"))) {
+    return invalid_params("Invalid server token.");
+  }
+  if (js_missing_or_empty(member(c.params, "user_token"))) {
+    return invalid_params("Invalid user token.");
+  }
+  const auto action = string_member(c.params, "action");
+  if (!action) return invalid_params(R"(Invalid "action" parameter.)");
+  const auto* own = table_.first_bound_to(c.source.conn);
+  if (own == nullptr) {
+    return make_error(rpc_code::action_disallowed, "Session not established.");
+  }
+  if (*action == "setPID") return set_private_id(c, *own->private_id);
+  if (*action == "getPID") return get_private_id(c);
+  return invalid_params(R"(Unrecognized "action".)");
+}
+
+// The tokens pick the entries (any of this IP); the old id is the one of the asking socket.
+// Tokens that match nothing give an empty result and a change push without newPrivateID.
+hub::method_result hub::set_private_id(const call& c, std::string old_private_id) {
+  const auto new_private_id = string_member(c.params, "privateID");
+  if (!new_private_id) return invalid_params(R"(Invalid "privateID" parameter.)");
+  const auto user_token = string_member(c.params, "user_token").value_or("");
+  const auto server_token = string_member(c.params, "server_token").value_or("");
+  const auto matches = table_.with_tokens(c.source.ip, user_token, server_token);
+  json::object result;
+  json::object change;
+  if (!matches.empty()) {
+    for (auto* entry : matches) entry->private_id = std::string(*new_private_id);
+    result.emplace("privateID", *new_private_id);
+    change.emplace("newPrivateID", *new_private_id);
+  }
+  change.emplace("oldPrivateID", old_private_id);
+  for (const auto* peer : table_.connected()) {
+    if (peer->user_token == user_token) continue;
+    if (!push(c.out, peer->socket, json::object{{"type", "session"}, {"change", change}})) {
+      return internal_error();
+    }
+  }
+  return result;
+}
+
+hub::method_result hub::get_private_id(const call& c) {
+  const auto user_token = string_member(c.params, "user_token").value_or("");
+  const auto server_token = string_member(c.params, "server_token").value_or("");
+  json::object result;
+  for (const auto* entry : table_.with_tokens(c.source.ip, user_token, server_token)) {
+    if (entry->private_id) {
+      result["privateID"] = *entry->private_id;
+    } else {
+      result.erase("privateID");
+    }
+  }
+  return result;
+}
+
+bool hub::push(std::vector<outgoing>& out, conn_id to, json::object result) const {
+  if (!is_open_(to)) {
+    spdlog::debug("hub: recipient ws#{} is closing, fan-out stops there", to);
+    return false;
+  }
+  out.push_back({to, push_frame(std::move(result))});
+  return true;
+}
+
+void hub::announce_disconnect(const std::string& private_id, std::vector<outgoing>& out) const {
+  for (const auto* peer : table_.connected()) {
+    if (!push(out, peer->socket, json::object{{"type", "session"}, {"disconnect", private_id}})) {
+      return;
+    }
+  }
+}
+
+}  // namespace wss_hub
