@@ -1,5 +1,6 @@
 // wssd: holds ONE WebSocket Sessions identity and shares it with every local process.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -16,6 +17,16 @@
 namespace {
 
 constexpr auto shutdown_limit = std::chrono::seconds(3);
+
+// Every local client holds a descriptor: the soft limit (often 1024) is too low for the
+// configured ipc.max_clients, so take what the hard limit allows.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 // SIGHUP: what can change without dropping the session (the log level) is applied; the rest
 // is reported as needing a restart.
@@ -34,6 +45,7 @@ void reload(int argc, char** argv, const wssd::config& running) {
 int run(const wssd::invocation& inv, int argc, char** argv) {
   const auto& c = inv.settings;
   wssd::setup_logging(c.log_level, inv.foreground);
+  raise_descriptor_limit();
   if (c.tls.insecure) {
     spdlog::warn("TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
   }
