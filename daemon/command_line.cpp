@@ -36,13 +36,17 @@ parse_outcome parse_command_line(int argc, char** argv) {
   flags f;
   std::optional<std::string> config_path;
   app.add_option("--server", f.server, "WSS server URL (ws:// or wss://)");
-  app.add_option("--handshake-url", f.handshake_url, "Handshake over HTTP POST at this http(s):// URL");
+  app.add_option("--handshake-url", f.handshake_url,
+                 "Handshake over HTTP POST at this http(s):// URL");
   app.add_option("--config", config_path, "Configuration file (JSON with comments)")
       ->option_text("FILE (default " + std::string(default_config_path) + ")");
-  app.add_flag("--check-config", run.check_config, "Validate the configuration, explain errors, exit");
-  app.add_option("--socket", f.socket, "Unix socket path for local clients")->envname("WSSD_SOCKET");
+  app.add_flag("--check-config", run.check_config,
+               "Validate the configuration, explain errors, exit");
+  app.add_option("--socket", f.socket, "Unix socket path for local clients")
+      ->envname("WSSD_SOCKET");
   app.add_option("--state-dir", f.state_dir, "Directory for the private id and the spool");
-  app.add_option("--bus", f.bus, "D-Bus to serve on")->check(CLI::IsMember({"system", "session", "none"}));
+  app.add_option("--bus", f.bus, "D-Bus to serve on")
+      ->check(CLI::IsMember({"system", "session", "none"}));
   app.add_option("--log-level", f.log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.add_flag("--foreground", run.foreground, "Log to stderr for a terminal, even under systemd");

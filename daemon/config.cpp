@@ -65,7 +65,8 @@ class object_reader {
     return [this, &out, min, max](const json::value& v, const std::string& path) {
       if (!v.is_number()) return fail(path, "expected a number of seconds, got " + kind(v));
       const double s = v.to_number<double>();
-      if (s < min || s > max) return fail(path, "must be between " + number(min) + " and " + number(max) + " seconds");
+      if (s < min || s > max)
+        return fail(path, "must be between " + number(min) + " and " + number(max) + " seconds");
       out = seconds(s);
     };
   }
@@ -75,7 +76,8 @@ class object_reader {
       json::error_code ec;
       const auto n = v.is_number() ? v.to_number<std::uint64_t>(ec) : 0;
       if (!v.is_number() || ec) return fail(path, "expected a whole number, got " + describe(v));
-      if (n < min || n > max) return fail(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      if (n < min || n > max)
+        return fail(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
       out = static_cast<std::size_t>(n);
     };
   }
@@ -86,7 +88,8 @@ class object_reader {
       out.clear();
       for (std::size_t i = 0; i < v.as_array().size(); ++i) {
         const auto& item = v.as_array()[i];
-        if (!item.is_string()) return fail(path + "[" + std::to_string(i) + "]", "expected a string, got " + kind(item));
+        if (!item.is_string())
+          return fail(path + "[" + std::to_string(i) + "]", "expected a string, got " + kind(item));
         out.emplace_back(item.as_string());
       }
     };
@@ -223,7 +226,8 @@ std::vector<std::string> validate(const config& c) {
   if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels)) {
     errors.push_back("log_level: must be one of trace, debug, info, warn, error, critical, off");
   }
-  if (c.backoff.cap < c.backoff.base) errors.push_back("backoff.cap: must not be below backoff.base");
+  if (c.backoff.cap < c.backoff.base)
+    errors.push_back("backoff.cap: must not be below backoff.base");
   if (c.ipc.client_queue_hard < c.ipc.client_queue) {
     errors.push_back("ipc.client_queue_hard: must not be below ipc.client_queue");
   }

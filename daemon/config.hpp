@@ -17,7 +17,7 @@ using seconds = std::chrono::duration<double>;
 struct backoff_config {
   seconds base{0.5};
   seconds cap{30};
-  seconds reset_after{30};          // online this long before the next failure starts over
+  seconds reset_after{30};            // online this long before the next failure starts over
   seconds too_many_connections{120};  // the least wait after -32001 "Too many connections"
 };
 
@@ -34,7 +34,7 @@ struct ipc_config {
   unsigned mode = 0660;
   std::size_t max_line = 1024 * 1024;
   std::size_t max_clients = 1024;
-  std::size_t client_queue = 4 * 1024 * 1024;       // beyond this events are dropped (lagged)
+  std::size_t client_queue = 4 * 1024 * 1024;        // beyond this events are dropped (lagged)
   std::size_t client_queue_hard = 16 * 1024 * 1024;  // beyond this the client is disconnected
   access_config access;
 };

@@ -8,9 +8,9 @@
 namespace wssd {
 
 struct event {
-  std::string type;             // message, update, peer_connect, ..., state
-  std::string peer;             // the peer it concerns, for subscription filters; may be empty
-  boost::json::object fields;   // the type's own fields (no seq, no type)
+  std::string type;            // message, update, peer_connect, ..., state
+  std::string peer;            // the peer it concerns, for subscription filters; may be empty
+  boost::json::object fields;  // the type's own fields (no seq, no type)
 };
 
 }  // namespace wssd

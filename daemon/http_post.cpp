@@ -29,7 +29,8 @@ bool iequals_prefix(std::string_view line, std::string_view prefix) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -46,8 +47,10 @@ proto::parsed<http_response_view> decode_chunked(std::string_view data, http_res
     if (line_end == std::string_view::npos) return incomplete();
     std::size_t size = 0;
     const auto size_text = data.substr(0, line_end);
-    auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
-    if (ec != std::errc() || end == size_text.data()) return proto::failure{std::string("bad chunk size in HTTP answer")};
+    auto [end, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (ec != std::errc() || end == size_text.data())
+      return proto::failure{std::string("bad chunk size in HTTP answer")};
     data.remove_prefix(line_end + 2);
     if (size == 0) {
       r.complete = true;
@@ -96,14 +99,14 @@ class post_operation : public std::enable_shared_from_this<post_operation> {
   void secure() {
     if (!target_.secure()) return write();
     SSL_set_tlsext_host_name(stream_.native_handle(), target_.host.c_str());
-    stream_.async_handshake(asio::ssl::stream_base::client,
-                            [self = shared_from_this()](const asio::error_code& ec) {
-                              if (ec) {
-                                const auto& why = *self->why_refused_;
-                                return self->fail("TLS handshake failed: " + (why.empty() ? ec.message() : why));
-                              }
-                              self->write();
-                            });
+    stream_.async_handshake(
+        asio::ssl::stream_base::client, [self = shared_from_this()](const asio::error_code& ec) {
+          if (ec) {
+            const auto& why = *self->why_refused_;
+            return self->fail("TLS handshake failed: " + (why.empty() ? ec.message() : why));
+          }
+          self->write();
+        });
   }
 
   void write() {
@@ -204,7 +207,8 @@ proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool
   std::size_t pos = status_end;
   while (pos != std::string_view::npos && pos < headers.size()) {
     const auto next = headers.find("\r\n", pos + 2);
-    const auto line = headers.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+    const auto line = headers.substr(
+        pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
     if (iequals_prefix(line, "content-length:")) {
       auto value = trim(line.substr(15));
       std::size_t n = 0;
@@ -233,8 +237,8 @@ proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool
   return r;
 }
 
-void http_post(asio::io_context& io, const url& target, std::string content_type,
-               std::string body, const tls_options& tls, seconds timeout, http_callback done) {
+void http_post(asio::io_context& io, const url& target, std::string content_type, std::string body,
+               const tls_options& tls, seconds timeout, http_callback done) {
   std::string request = "POST " + target.target + " HTTP/1.1\r\nHost: " + host_header(target) +
                         "\r\nUser-Agent: wssd/" WSSD_VERSION "\r\nContent-Type: " + content_type +
                         "\r\nContent-Length: " + std::to_string(body.size()) +

@@ -14,8 +14,8 @@ namespace wssd {
 
 using http_callback = std::function<void(proto::parsed<std::string> body)>;
 
-void http_post(asio::io_context& io, const url& target, std::string content_type,
-               std::string body, const tls_options& tls, seconds timeout, http_callback done);
+void http_post(asio::io_context& io, const url& target, std::string content_type, std::string body,
+               const tls_options& tls, seconds timeout, http_callback done);
 
 // Exposed for tests: the body of a complete HTTP/1.x response, or why there is none yet
 // (`complete` false) or ever (an error).

@@ -13,9 +13,11 @@ void setup_logging(const std::string& level, bool foreground) {
   const bool to_journal = !foreground && std::getenv("JOURNAL_STREAM") != nullptr;
   std::shared_ptr<spdlog::logger> logger;
   if (to_journal) {
-    logger = std::make_shared<spdlog::logger>("wssd", std::make_shared<spdlog::sinks::systemd_sink_st>("wssd"));
+    logger = std::make_shared<spdlog::logger>(
+        "wssd", std::make_shared<spdlog::sinks::systemd_sink_st>("wssd"));
   } else {
-    logger = std::make_shared<spdlog::logger>("wssd", std::make_shared<spdlog::sinks::stderr_color_sink_st>());
+    logger = std::make_shared<spdlog::logger>(
+        "wssd", std::make_shared<spdlog::sinks::stderr_color_sink_st>());
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
   }
   spdlog::set_default_logger(logger);

@@ -47,7 +47,8 @@ int run(const wssd::invocation& inv, int argc, char** argv) {
   wssd::setup_logging(c.log_level, inv.foreground);
   raise_descriptor_limit();
   if (c.tls.insecure) {
-    spdlog::warn("TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
+    spdlog::warn(
+        "TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
   }
   asio::io_context io(1);
   wssd::service service(io, c, wssd::make_websocket_transport(io, c.tls));

@@ -14,7 +14,9 @@ void notifier::ready() {
   if (watchdog_interval_.count() > 0) arm_watchdog();
 }
 
-void notifier::status(const std::string& text) { sd_notify(0, ("STATUS=" + text).c_str()); }
+void notifier::status(const std::string& text) {
+  sd_notify(0, ("STATUS=" + text).c_str());
+}
 
 void notifier::stopping() {
   watchdog_.cancel();

@@ -14,11 +14,15 @@ std::string env(const char* name) {
 }
 
 // systemd's RuntimeDirectory=/StateDirectory= may list several paths; the first is ours.
-std::string first_path(std::string list) { return list.substr(0, list.find(':')); }
+std::string first_path(std::string list) {
+  return list.substr(0, list.find(':'));
+}
 
 }  // namespace
 
-bool is_system_instance() { return ::geteuid() == 0 || !env("STATE_DIRECTORY").empty(); }
+bool is_system_instance() {
+  return ::geteuid() == 0 || !env("STATE_DIRECTORY").empty();
+}
 
 std::string default_socket_path() {
   if (auto dir = first_path(env("RUNTIME_DIRECTORY")); !dir.empty()) return dir + "/wssd.sock";
@@ -34,6 +38,8 @@ std::string default_state_dir() {
   return env("HOME") + "/.local/state/wssd";
 }
 
-std::string default_bus() { return is_system_instance() ? "system" : "session"; }
+std::string default_bus() {
+  return is_system_instance() ? "system" : "session";
+}
 
 }  // namespace wssd

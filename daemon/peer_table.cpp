@@ -25,7 +25,9 @@ bool peer_table::add(const peer& p) {
   return true;
 }
 
-bool peer_table::remove(const std::string& private_id) { return peers_.erase(private_id) != 0; }
+bool peer_table::remove(const std::string& private_id) {
+  return peers_.erase(private_id) != 0;
+}
 
 bool peer_table::rename(const std::string& old_id, const std::string& new_id) {
   auto node = peers_.extract(old_id);

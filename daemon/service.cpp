@@ -60,7 +60,8 @@ json::object service::status() const {
       {"version", WSSD_VERSION},
       {"state", to_string(session_.state())},
       {"server", session_.server()},
-      {"private_id", session_.private_id().empty() ? json::value(nullptr) : json::value(session_.private_id())},
+      {"private_id",
+       session_.private_id().empty() ? json::value(nullptr) : json::value(session_.private_id())},
       {"peers", session_.peers().size()},
       {"uptime", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},
       {"reconnects", counters.reconnects},
@@ -90,11 +91,12 @@ void service::send(std::vector<std::string> to, json::value data, std::size_t by
   if (why) {
     return refuse(std::move(done), *why);
   }
-  outbox_.submit(bytes,
-                 [to = std::move(to), data = std::move(data)](session& s, reply r) {
-                   s.send_direct(to, data, std::move(r));
-                 },
-                 std::move(done));
+  outbox_.submit(
+      bytes,
+      [to = std::move(to), data = std::move(data)](session& s, reply r) {
+        s.send_direct(to, data, std::move(r));
+      },
+      std::move(done));
 }
 
 void service::broadcast(json::value data, std::vector<std::string> exclude, std::size_t bytes,
@@ -102,29 +104,32 @@ void service::broadcast(json::value data, std::vector<std::string> exclude, std:
   if (auto why = check_ids(exclude, "exclude")) {
     return refuse(std::move(done), *why);
   }
-  outbox_.submit(bytes,
-                 [exclude = std::move(exclude), data = std::move(data)](session& s, reply r) {
-                   s.broadcast(data, exclude, std::move(r));
-                 },
-                 std::move(done));
+  outbox_.submit(
+      bytes,
+      [exclude = std::move(exclude), data = std::move(data)](session& s, reply r) {
+        s.broadcast(data, exclude, std::move(r));
+      },
+      std::move(done));
 }
 
 void service::set_private_id(std::string private_id, reply done) {
   if (auto why = check_private_id(private_id, "private_id")) {
     return refuse(std::move(done), *why);
   }
-  outbox_.submit(private_id.size(),
-                 [private_id = std::move(private_id)](session& s, reply r) {
-                   s.set_private_id(private_id, std::move(r));
-                 },
-                 std::move(done));
+  outbox_.submit(
+      private_id.size(),
+      [private_id = std::move(private_id)](session& s, reply r) {
+        s.set_private_id(private_id, std::move(r));
+      },
+      std::move(done));
 }
 
 void service::rpc(std::string method, json::value params, reply done) {
   std::optional<std::string> why;
   if (method.empty()) why = "method is empty";
   // These would tear down or fork the one identity wssd keeps.
-  if (method == "WSS_Handshake" || method == "WSS_Connect") why = method + " is wssd's own business";
+  if (method == "WSS_Handshake" || method == "WSS_Connect")
+    why = method + " is wssd's own business";
   if (why) {
     return refuse(std::move(done), *why);
   }
@@ -137,6 +142,8 @@ void service::refuse(reply done, std::string why) {
   });
 }
 
-void service::reconnect() { session_.reconnect("requested by a local client"); }
+void service::reconnect() {
+  session_.reconnect("requested by a local client");
+}
 
 }  // namespace wssd

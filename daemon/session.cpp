@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json/serialize.hpp>
-
 #include <asio/post.hpp>
+#include <boost/json/serialize.hpp>
 #include <sstream>
 
 #include "daemon/http_post.hpp"
@@ -42,12 +41,18 @@ std::string format_seconds(seconds s) {
 
 std::string_view to_string(session_state s) {
   switch (s) {
-    case session_state::offline: return "offline";
-    case session_state::connecting: return "connecting";
-    case session_state::handshaking: return "handshaking";
-    case session_state::online: return "online";
-    case session_state::backoff: return "backoff";
-    case session_state::stopped: return "stopped";
+    case session_state::offline:
+      return "offline";
+    case session_state::connecting:
+      return "connecting";
+    case session_state::handshaking:
+      return "handshaking";
+    case session_state::online:
+      return "online";
+    case session_state::backoff:
+      return "backoff";
+    case session_state::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -113,7 +118,8 @@ void session::connect_now() {
   connect_timer_.expires_after(to_duration(config_.connect_timeout));
   connect_timer_.async_wait([this](const asio::error_code& ec) {
     if (ec || (state_ != session_state::connecting && state_ != session_state::handshaking)) return;
-    spdlog::warn("no session after {}: giving up this attempt", format_seconds(config_.connect_timeout));
+    spdlog::warn("no session after {}: giving up this attempt",
+                 format_seconds(config_.connect_timeout));
     link_->abort();
   });
   link_->connect(config_.server,
@@ -132,8 +138,9 @@ void session::handshake() {
     on_handshake(std::move(outcome));
   };
   if (config_.handshake_url.empty()) {
-    request([this](const json::value& id) { return proto::handshake_request(id, tokens_.user_token); },
-            on_result);
+    request(
+        [this](const json::value& id) { return proto::handshake_request(id, tokens_.user_token); },
+        on_result);
     return;
   }
   // The WebSocket is already open, so the server's slot is connected right after it is made.
@@ -160,10 +167,11 @@ void session::on_handshake(proto::rpc_result<json::value> outcome) {
   auto server_token = proto::server_token_from(*outcome);
   if (!server_token) return handshake_failed("handshake: " + server_token.error().what);
   tokens_.server_token = std::move(*server_token);
-  request([this](const json::value& id) {
-    return proto::connect_request(id, tokens_, config_.options);
-  },
-          [this](proto::rpc_result<json::value> r) { on_connected(std::move(r)); });
+  request(
+      [this](const json::value& id) {
+        return proto::connect_request(id, tokens_, config_.options);
+      },
+      [this](proto::rpc_result<json::value> r) { on_connected(std::move(r)); });
 }
 
 void session::on_connected(proto::rpc_result<json::value> outcome) {
@@ -188,17 +196,18 @@ void session::on_connected(proto::rpc_result<json::value> outcome) {
 void session::claim_identity(const std::string& assigned) {
   private_id_ = assigned;
   if (claimed_id_.empty() || claimed_id_ == assigned) return go_online();
-  request([this](const json::value& id) { return proto::set_pid_request(id, tokens_, claimed_id_); },
-          [this](proto::rpc_result<json::value> outcome) {
-            if (state_ != session_state::handshaking) return;
-            if (outcome) {
-              private_id_ = claimed_id_;
-            } else {
-              spdlog::warn("could not claim private id {} again: {}; continuing as {}",
-                           claimed_id_, describe(outcome.error()), private_id_);
-            }
-            go_online();
-          });
+  request(
+      [this](const json::value& id) { return proto::set_pid_request(id, tokens_, claimed_id_); },
+      [this](proto::rpc_result<json::value> outcome) {
+        if (state_ != session_state::handshaking) return;
+        if (outcome) {
+          private_id_ = claimed_id_;
+        } else {
+          spdlog::warn("could not claim private id {} again: {}; continuing as {}", claimed_id_,
+                       describe(outcome.error()), private_id_);
+        }
+        go_online();
+      });
 }
 
 void session::go_online() {
@@ -239,8 +248,9 @@ void session::on_close(std::string reason) {
     if (auto done = std::move(on_stopped_)) done();
     return;
   }
-  const bool stayed_online = state_ == session_state::online &&
-                             clock::now() - online_since_ >= to_duration(config_.backoff.reset_after);
+  const bool stayed_online =
+      state_ == session_state::online &&
+      clock::now() - online_since_ >= to_duration(config_.backoff.reset_after);
   if (stayed_online) backoff_.reset();
   seconds delay{0};
   if (overloaded_) {
@@ -394,12 +404,10 @@ void session::cancel_timers() {
 
 // ---- Commands ----
 
-void session::send_direct(const std::vector<std::string>& to, const json::value& data,
-                          reply done) {
+void session::send_direct(const std::vector<std::string>& to, const json::value& data, reply done) {
   if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request([this, &to, &data](const json::value& id) {
-    return proto::direct_request(id, tokens_, to, data);
-  },
+  request([this, &to,
+           &data](const json::value& id) { return proto::direct_request(id, tokens_, to, data); },
           [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
             if (outcome) ++counters_.messages_out;
             done(std::move(outcome));
@@ -409,20 +417,20 @@ void session::send_direct(const std::vector<std::string>& to, const json::value&
 void session::broadcast(const json::value& data, const std::vector<std::string>& exclude,
                         reply done) {
   if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request([this, &data, &exclude](const json::value& id) {
-    return proto::broadcast_request(id, tokens_, data, exclude);
-  },
-          [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-            if (outcome) ++counters_.messages_out;
-            done(std::move(outcome));
-          });
+  request(
+      [this, &data, &exclude](const json::value& id) {
+        return proto::broadcast_request(id, tokens_, data, exclude);
+      },
+      [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
+        if (outcome) ++counters_.messages_out;
+        done(std::move(outcome));
+      });
 }
 
 void session::set_private_id(const std::string& private_id, reply done) {
   if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request([this, &private_id](const json::value& id) {
-    return proto::set_pid_request(id, tokens_, private_id);
-  },
+  request([this, &private_id](
+              const json::value& id) { return proto::set_pid_request(id, tokens_, private_id); },
           [this, private_id, done = std::move(done)](proto::rpc_result<json::value> outcome) {
             if (outcome && online()) adopt_private_id(private_id);
             done(std::move(outcome));
@@ -436,9 +444,8 @@ void session::call(const std::string& method, json::value params, reply done) {
     if (!o->contains("user_token")) (*o)["user_token"] = tokens_.user_token;
     if (!o->contains("server_token")) (*o)["server_token"] = tokens_.server_token;
   }
-  request([&method, &params](const json::value& id) {
-    return proto::serialize_request(id, method, params);
-  },
+  request([&method,
+           &params](const json::value& id) { return proto::serialize_request(id, method, params); },
           std::move(done));
 }
 

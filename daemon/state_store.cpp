@@ -17,7 +17,9 @@ namespace {
 constexpr const char* private_id_file = "private_id";
 constexpr std::size_t max_private_id = 4096;
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
+std::error_code last_error() {
+  return {errno, std::generic_category()};
+}
 
 }  // namespace
 

@@ -16,7 +16,8 @@ std::uint16_t default_port(std::string_view scheme) {
 
 proto::parsed<url> parse_url(std::string_view text) {
   const auto scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos) return proto::failure{std::string("not a URL (no scheme://)")};
+  if (scheme_end == std::string_view::npos)
+    return proto::failure{std::string("not a URL (no scheme://)")};
   url u;
   u.scheme = std::string(text.substr(0, scheme_end));
   std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(),
@@ -28,19 +29,23 @@ proto::parsed<url> parse_url(std::string_view text) {
   const auto authority_end = rest.find_first_of("/?#");
   auto authority = rest.substr(0, authority_end);
   // A fragment belongs to the client; it is never sent to a server.
-  auto target = authority_end == std::string_view::npos ? std::string_view("/") : rest.substr(authority_end);
+  auto target =
+      authority_end == std::string_view::npos ? std::string_view("/") : rest.substr(authority_end);
   u.target = std::string(target.substr(0, target.find('#')));
   if (u.target.empty()) u.target = "/";
   if (u.target.front() != '/') u.target.insert(0, "/");
-  if (authority.find('@') != std::string_view::npos) return proto::failure{std::string("user info in URLs is not supported")};
+  if (authority.find('@') != std::string_view::npos)
+    return proto::failure{std::string("user info in URLs is not supported")};
 
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return proto::failure{std::string("unterminated IPv6 address")};
+    if (close == std::string_view::npos)
+      return proto::failure{std::string("unterminated IPv6 address")};
     u.host = std::string(authority.substr(1, close - 1));
     auto after = authority.substr(close + 1);
-    if (!after.empty() && after.front() != ':') return proto::failure{std::string("junk after IPv6 address")};
+    if (!after.empty() && after.front() != ':')
+      return proto::failure{std::string("junk after IPv6 address")};
     if (!after.empty()) port_text = after.substr(1);
   } else {
     const auto colon = authority.rfind(':');

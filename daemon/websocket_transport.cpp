@@ -91,9 +91,7 @@ class link {
   }
 
  private:
-  bool is_current(ws::connection_hdl hdl) const {
-    return con_ && hdl.lock() == con_;
-  }
+  bool is_current(ws::connection_hdl hdl) const { return con_ && hdl.lock() == con_; }
 
   void finish(ws::connection_hdl hdl) {
     if (!is_current(hdl)) return;
@@ -134,7 +132,8 @@ class websocket_transport final : public transport {
   void connect(const std::string& url, handlers h) override {
     secure_in_use_ = url.rfind("wss://", 0) == 0;
     auto on_close = h.on_close;
-    auto ec = secure_in_use_ ? secure_.connect(url, std::move(h)) : plain_.connect(url, std::move(h));
+    auto ec =
+        secure_in_use_ ? secure_.connect(url, std::move(h)) : plain_.connect(url, std::move(h));
     if (ec && on_close) {
       asio::post(io_, [on_close, reason = "invalid URL " + url + ": " + ec.message()] {
         on_close(reason);

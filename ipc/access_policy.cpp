@@ -1,14 +1,13 @@
 #include "ipc/access_policy.hpp"
 
-#include "ipc/user_db.hpp"
-
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-namespace wssd {
+#include "ipc/user_db.hpp"
 
+namespace wssd {
 
 std::optional<peer_credentials> credentials_of(int fd) {
   struct ucred cred {};

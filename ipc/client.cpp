@@ -26,12 +26,14 @@ std::string default_client_socket() {
 client::outcome<client> client::connect(const std::string& path) {
   unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path)) return failure{failure_kind::broken, "socket path too long: " + path};
+  if (path.size() >= sizeof(addr.sun_path))
+    return failure{failure_kind::broken, "socket path too long: " + path};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
   if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     const int e = errno;
-    const auto kind = (e == EACCES || e == EPERM) ? failure_kind::denied : failure_kind::unreachable;
+    const auto kind =
+        (e == EACCES || e == EPERM) ? failure_kind::denied : failure_kind::unreachable;
     return failure{kind, "cannot connect to wssd at " + path + ": " + std::strerror(e)};
   }
   return client(std::move(fd));
@@ -51,13 +53,15 @@ client::outcome<proto::rpc_result<json::value>> client::call(const std::string& 
     if (!*message) return failure{failure_kind::timeout, method + ": no answer from wssd in time"};
     auto& m = **message;
     if (!m.contains("id")) {
-      if (const auto* p = m.if_contains("params"); p && p->is_object()) events_.push_back(p->as_object());
+      if (const auto* p = m.if_contains("params"); p && p->is_object())
+        events_.push_back(p->as_object());
       continue;
     }
     if (m["id"] != json::value(id)) continue;  // an answer to an error we could not tie: skip
     if (const auto* error = m.if_contains("error")) {
       auto e = proto::error_from_json(*error);
-      if (!e) return failure{failure_kind::broken, "wssd sent a malformed error: " + e.error().what};
+      if (!e)
+        return failure{failure_kind::broken, "wssd sent a malformed error: " + e.error().what};
       return proto::rpc_result<json::value>(std::move(*e));
     }
     return proto::rpc_result<json::value>(m["result"]);
@@ -71,7 +75,8 @@ client::outcome<std::optional<json::object>> client::next_event(std::optional<du
     auto message = read_message(deadline);
     if (!message) return message.error();
     if (!*message) return std::optional<json::object>{};
-    if (const auto* p = (*message)->if_contains("params"); p && p->is_object() && !(*message)->contains("id")) {
+    if (const auto* p = (*message)->if_contains("params");
+        p && p->is_object() && !(*message)->contains("id")) {
       events_.push_back(p->as_object());
     }
   }
@@ -87,19 +92,22 @@ client::outcome<std::optional<json::object>> client::read_message(
       auto line = buffer_.substr(0, newline);
       buffer_.erase(0, newline + 1);
       auto object = proto::parse_object(line);
-      if (!object) return failure{failure_kind::broken, "wssd sent a bad line: " + object.error().what};
+      if (!object)
+        return failure{failure_kind::broken, "wssd sent a bad line: " + object.error().what};
       return std::optional<json::object>(std::move(*object));
     }
     int wait_ms = -1;
     if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
       if (left.count() <= 0) return std::optional<json::object>{};
       wait_ms = static_cast<int>(left.count());
     }
     pollfd p{fd_.get(), POLLIN, 0};
     const int ready = ::poll(&p, 1, wait_ms);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) return failure{failure_kind::broken, std::string("poll: ") + std::strerror(errno)};
+    if (ready < 0)
+      return failure{failure_kind::broken, std::string("poll: ") + std::strerror(errno)};
     if (ready == 0) continue;  // the deadline check above ends the wait
     char chunk[65536];
     const auto n = ::read(fd_.get(), chunk, sizeof(chunk));
@@ -114,7 +122,9 @@ client::outcome<bool> client::write_all(const std::string& text) {
   while (done < text.size()) {
     const auto n = ::send(fd_.get(), text.data() + done, text.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failure{failure_kind::unreachable, std::string("cannot write to wssd: ") + std::strerror(errno)};
+    if (n < 0)
+      return failure{failure_kind::unreachable,
+                     std::string("cannot write to wssd: ") + std::strerror(errno)};
     done += static_cast<std::size_t>(n);
   }
   return true;

@@ -17,7 +17,9 @@ proto::rpc_error invalid_params(std::string why) {
 }
 
 // The caller's estimate of a command's size for the outbox bound.
-std::size_t size_of(const json::object& params) { return json::serialize(params).size(); }
+std::size_t size_of(const json::object& params) {
+  return json::serialize(params).size();
+}
 
 json::value data_param(const json::object& params) {
   const auto* data = params.if_contains("data");
@@ -54,7 +56,8 @@ void local_api::handle(local_client& client, std::string_view line) {
   const auto found = methods_.find(request->method);
   if (found == methods_.end()) {
     return respond(proto::rpc_error{proto::error_code::method_not_found,
-                                    "method \"" + request->method + "\" does not exist", {}});
+                                    "method \"" + request->method + "\" does not exist",
+                                    {}});
   }
   const auto [required, handler] = found->second;
   const auto& may = client.may();
@@ -111,7 +114,8 @@ void local_api::subscribe(local_client& client, const proto::local_request& r, r
   auto types = proto::string_list_param(r.params, "types", false);
   if (!types) return done(invalid_params(types.error().what));
   for (const auto& t : *types) {
-    if (!proto::is_event_type(t)) return done(invalid_params("types: unknown event type \"" + t + "\""));
+    if (!proto::is_event_type(t))
+      return done(invalid_params("types: unknown event type \"" + t + "\""));
   }
   auto peers = proto::string_list_param(r.params, "peers", false);
   if (!peers) return done(invalid_params(peers.error().what));
@@ -124,7 +128,8 @@ void local_api::subscribe(local_client& client, const proto::local_request& r, r
   if (!*since) return;
   auto replay = events.since(**since);
   if (replay.lost) {
-    client.send_line(event_log::notice("events_lost", {{"since", **since}, {"reason", replay.why}}));
+    client.send_line(
+        event_log::notice("events_lost", {{"since", **since}, {"reason", replay.why}}));
   }
   for (const auto& e : replay.events) client.deliver(e);
 }

@@ -27,7 +27,9 @@ local_client::local_client(socket s, const ipc_config& c, peer_credentials who, 
       on_line_(std::move(on_line)),
       on_close_(std::move(on_close)) {}
 
-void local_client::start() { read(); }
+void local_client::start() {
+  read();
+}
 
 void local_client::close() {
   if (closed_) return;
@@ -85,7 +87,8 @@ void local_client::send_line(std::shared_ptr<const std::string> line) {
   if (closed_) return;
   push(std::move(line));
   if (queued_bytes_ > config_.client_queue_hard) {
-    spdlog::warn("client pid {} (uid {}) does not read its answers: disconnected", who_.pid, who_.uid);
+    spdlog::warn("client pid {} (uid {}) does not read its answers: disconnected", who_.pid,
+                 who_.uid);
     return close();
   }
   flush();

@@ -31,8 +31,8 @@ class local_client : public std::enable_shared_from_this<local_client> {
     std::set<std::string> peers;  // empty: all; events about no peer always pass
   };
 
-  local_client(socket s, const ipc_config& c, peer_credentials who, rights may, line_handler on_line,
-               close_handler on_close);
+  local_client(socket s, const ipc_config& c, peer_credentials who, rights may,
+               line_handler on_line, close_handler on_close);
 
   void start();
   void close();

@@ -11,9 +11,13 @@ socket_server::socket_server(const config& c, service& s, std::unique_ptr<unix_l
       service_(s),
       listener_(std::move(listener)),
       policy_(c.ipc.access),
-      api_(s, [this] { return boost::json::object{{"clients", clients_.size()}}; }) {}
+      api_(s, [this] {
+        return boost::json::object{{"clients", clients_.size()}};
+      }) {}
 
-socket_server::~socket_server() { stop(); }
+socket_server::~socket_server() {
+  stop();
+}
 
 void socket_server::start() {
   listener_token_ = service_.events().listen([this](const event_ptr& e) { fan_out(e); });
@@ -54,10 +58,11 @@ void socket_server::admit(local_client::socket s) {
                                                policy_.rights_for(*who), on_line, on_close);
   if (clients_.size() >= config_.ipc.max_clients) {
     spdlog::warn("refused client pid {}: {} clients already connected", who->pid, clients_.size());
-    client->send_response(nullptr, proto::rpc_error{proto::wssd_error::denied,
-                                                    "too many clients (ipc.max_clients = " +
-                                                        std::to_string(config_.ipc.max_clients) + ")",
-                                                    {}});
+    client->send_response(nullptr,
+                          proto::rpc_error{proto::wssd_error::denied,
+                                           "too many clients (ipc.max_clients = " +
+                                               std::to_string(config_.ipc.max_clients) + ")",
+                                           {}});
     return;  // the write keeps the client alive until the error is out, then it closes
   }
   spdlog::debug("client pid {} uid {} connected", who->pid, who->uid);

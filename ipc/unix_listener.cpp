@@ -18,7 +18,9 @@ namespace wssd {
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // Whether a daemon answers at `path`: connect() succeeds only on a live listener.
 bool someone_listens(const std::string& path) {
@@ -46,7 +48,8 @@ proto::parsed<bool> unix_listener::adopt_activated_socket() {
   const int count = sd_listen_fds(1);
   if (count <= 0) return false;
   const int fd = SD_LISTEN_FDS_START;
-  if (count > 1) return proto::failure{"systemd passed " + std::to_string(count) + " sockets; wssd takes one"};
+  if (count > 1)
+    return proto::failure{"systemd passed " + std::to_string(count) + " sockets; wssd takes one"};
   if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
     return proto::failure{"the socket systemd passed is not a listening Unix stream socket"};
   }
@@ -63,7 +66,8 @@ proto::parsed<bool> unix_listener::adopt_activated_socket() {
 }
 
 proto::parsed<bool> unix_listener::bind_path(const ipc_config& c) {
-  if (path_.size() >= sizeof(sockaddr_un{}.sun_path)) return proto::failure{"socket path too long: " + path_};
+  if (path_.size() >= sizeof(sockaddr_un{}.sun_path))
+    return proto::failure{"socket path too long: " + path_};
   std::error_code fs_ec;
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, fs_ec);
@@ -71,15 +75,18 @@ proto::parsed<bool> unix_listener::bind_path(const ipc_config& c) {
 
   struct stat st {};
   if (::lstat(path_.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return proto::failure{path_ + " exists and is not a socket; not replacing it"};
-    if (someone_listens(path_)) return proto::failure{"another wssd is already listening on " + path_};
+    if (!S_ISSOCK(st.st_mode))
+      return proto::failure{path_ + " exists and is not a socket; not replacing it"};
+    if (someone_listens(path_))
+      return proto::failure{"another wssd is already listening on " + path_};
     ::unlink(path_.c_str());  // stale: its daemon is gone
   }
   asio::error_code ec;
   acceptor_.open(asio::local::stream_protocol(), ec);
   if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path_), ec);
   if (ec) return proto::failure{"cannot bind " + path_ + ": " + ec.message()};
-  if (::chmod(path_.c_str(), c.mode) != 0) return proto::failure{"cannot chmod " + path_ + ": " + errno_text()};
+  if (::chmod(path_.c_str(), c.mode) != 0)
+    return proto::failure{"cannot chmod " + path_ + ": " + errno_text()};
   if (!c.group.empty()) {
     const auto gid = group_id(c.group);
     if (!gid) return proto::failure{"ipc.group: no group named " + c.group};

@@ -16,7 +16,8 @@ std::optional<std::string> user_name(uid_t uid) {
   struct passwd pw {};
   struct passwd* found = nullptr;
   std::vector<char> buffer(nss_buffer_size);
-  if (getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) != 0 || !found) return std::nullopt;
+  if (getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) != 0 || !found)
+    return std::nullopt;
   return std::string(found->pw_name);
 }
 
@@ -29,7 +30,8 @@ std::optional<gid_t> group_id(const std::string& name_or_number) {
   struct group gr {};
   struct group* found = nullptr;
   std::vector<char> buffer(nss_buffer_size);
-  if (getgrnam_r(name_or_number.c_str(), &gr, buffer.data(), buffer.size(), &found) != 0 || !found) {
+  if (getgrnam_r(name_or_number.c_str(), &gr, buffer.data(), buffer.size(), &found) != 0 ||
+      !found) {
     return std::nullopt;
   }
   return found->gr_gid;

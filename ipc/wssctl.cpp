@@ -26,10 +26,14 @@ struct options {
 
 int exit_for(client::failure_kind kind) {
   switch (kind) {
-    case client::failure_kind::unreachable: return unreachable;
-    case client::failure_kind::denied: return denied;
-    case client::failure_kind::timeout: return timed_out;
-    case client::failure_kind::broken: return failed;
+    case client::failure_kind::unreachable:
+      return unreachable;
+    case client::failure_kind::denied:
+      return denied;
+    case client::failure_kind::timeout:
+      return timed_out;
+    case client::failure_kind::broken:
+      return failed;
   }
   return failed;
 }
@@ -53,7 +57,9 @@ int report(const options& o, int code, const std::string& message, json::value d
   return code;
 }
 
-int report(const options& o, const client::failure& f) { return report(o, exit_for(f.kind), f.what); }
+int report(const options& o, const client::failure& f) {
+  return report(o, exit_for(f.kind), f.what);
+}
 
 int report(const options& o, const wssd::proto::rpc_error& e) {
   return report(o, exit_for(e), e.message + " (" + std::to_string(e.code) + ")",
@@ -91,21 +97,25 @@ int run_call(const options& o, const std::string& method, json::object params,
 
 void print_status(const json::value& v) {
   const auto& s = v.as_object();
-  for (const char* key : {"state", "private_id", "server", "peers", "uptime", "reconnects", "clients", "seq", "version"}) {
+  for (const char* key : {"state", "private_id", "server", "peers", "uptime", "reconnects",
+                          "clients", "seq", "version"}) {
     if (const auto* f = s.if_contains(key)) {
-      std::cout << key << ": " << (f->is_string() ? std::string(f->as_string()) : json::serialize(*f)) << "\n";
+      std::cout << key << ": "
+                << (f->is_string() ? std::string(f->as_string()) : json::serialize(*f)) << "\n";
     }
   }
   for (const char* group : {"counters", "queue"}) {
     if (const auto* g = s.if_contains(group); g && g->is_object()) {
-      for (const auto& [k, val] : g->as_object()) std::cout << group << "." << k << ": " << json::serialize(val) << "\n";
+      for (const auto& [k, val] : g->as_object())
+        std::cout << group << "." << k << ": " << json::serialize(val) << "\n";
     }
   }
 }
 
 void print_peers(const json::value& v) {
   for (const auto& p : v.as_array()) {
-    std::cout << p.at("private_id").as_string().c_str() << " " << json::serialize(p.at("options")) << "\n";
+    std::cout << p.at("private_id").as_string().c_str() << " " << json::serialize(p.at("options"))
+              << "\n";
   }
 }
 
@@ -121,9 +131,12 @@ std::string text_of(const json::object& e, const char* key) {
 std::string describe_event(const json::object& e) {
   const auto type = text_of(e, "type");
   std::string line = "[" + text_of(e, "seq") + "] " + type;
-  if (type == "message") return line + " " + text_of(e, "kind") + " from " + text_of(e, "from") + ": " + text_of(e, "data");
+  if (type == "message")
+    return line + " " + text_of(e, "kind") + " from " + text_of(e, "from") + ": " +
+           text_of(e, "data");
   if (type == "update") return line + " from " + text_of(e, "from") + ": " + text_of(e, "data");
-  if (type == "peer_connect" || type == "peer_disconnect") return line + " " + text_of(e, "private_id");
+  if (type == "peer_connect" || type == "peer_disconnect")
+    return line + " " + text_of(e, "private_id");
   if (type == "peer_private_id") return line + " " + text_of(e, "old") + " -> " + text_of(e, "new");
   if (type == "private_id") return line + " " + text_of(e, "private_id");
   if (type == "state") return line + " " + text_of(e, "state") + " (" + text_of(e, "reason") + ")";
@@ -132,7 +145,8 @@ std::string describe_event(const json::object& e) {
 
 // Follows the event stream; across daemon restarts it reconnects and resumes after the last
 // seq it printed.
-int monitor(const options& o, std::optional<std::uint64_t> since, const std::vector<std::string>& types) {
+int monitor(const options& o, std::optional<std::uint64_t> since,
+            const std::vector<std::string>& types) {
   bool announced_loss = false;
   while (true) {
     auto c = client::connect(o.socket);
@@ -164,7 +178,8 @@ int monitor(const options& o, std::optional<std::uint64_t> since, const std::vec
 int wait_online(const options& o, double timeout) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
   auto left = [&] {
-    return std::chrono::duration_cast<client::duration>(deadline - std::chrono::steady_clock::now());
+    return std::chrono::duration_cast<client::duration>(deadline -
+                                                        std::chrono::steady_clock::now());
   };
   while (left().count() > 0) {
     auto c = client::connect(o.socket);
@@ -249,7 +264,8 @@ int main(int argc, char** argv) {
     return run_call(o, "send", {{"to", to_array(send_args)}, {"data", payload}}, print_ok);
   }
   if (*broadcast) {
-    return run_call(o, "broadcast", {{"data", parse_data(data)}, {"exclude", to_array(exclude)}}, print_ok);
+    return run_call(o, "broadcast", {{"data", parse_data(data)}, {"exclude", to_array(exclude)}},
+                    print_ok);
   }
   if (*monitor_cmd) return monitor(o, since, types);
   if (*set_pid) {

@@ -7,8 +7,7 @@ namespace wssd::proto {
 
 namespace json = boost::json;
 
-std::string serialize_request(const json::value& id, std::string_view method,
-                              json::value params) {
+std::string serialize_request(const json::value& id, std::string_view method, json::value params) {
   return json::serialize(json::object{
       {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
 }
@@ -19,7 +18,8 @@ std::string serialize_notification(std::string_view method, json::object params)
 }
 
 std::string serialize_result(const json::value& id, json::value result) {
-  return json::serialize(json::object{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}});
+  return json::serialize(
+      json::object{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}});
 }
 
 std::string serialize_error(const json::value& id, const rpc_error& error) {
@@ -36,7 +36,8 @@ parsed<rpc_error> error_from_json(const json::value& v) {
   const auto* o = v.if_object();
   if (!o) return failure{std::string("error is ") + std::string(kind_name(v)) + ", not an object"};
   const auto* code = o->if_contains("code");
-  if (!code || !code->is_int64()) return failure{std::string("error.code is missing or not an integer")};
+  if (!code || !code->is_int64())
+    return failure{std::string("error.code is missing or not an integer")};
   rpc_error e;
   e.code = code->as_int64();
   if (const auto* m = o->if_contains("message"); m && m->is_string()) e.message = m->as_string();
@@ -54,14 +55,20 @@ parsed<json::object> parse_object(std::string_view text) {
 
 std::string_view kind_name(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "unknown";
 }

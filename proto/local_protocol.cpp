@@ -12,7 +12,8 @@ boost::system::result<local_request, bad_request> parse_local_request(std::strin
   local_request r;
   if (const auto* id = object->if_contains("id")) {
     if (!id->is_string() && !id->is_number() && !id->is_null()) {
-      return bad_request{nullptr, {error_code::invalid_request, "id must be a string, a number or null", {}}};
+      return bad_request{
+          nullptr, {error_code::invalid_request, "id must be a string, a number or null", {}}};
     }
     r.id = *id;
   }
@@ -38,25 +39,28 @@ boost::system::result<local_request, bad_request> parse_local_request(std::strin
 parsed<std::string> string_param(const json::object& params, std::string_view key) {
   const auto* v = params.if_contains(key);
   if (!v || !v->is_string()) {
-    return failure{std::string(key) + " must be a string" + (v ? ", got " + std::string(kind_name(*v)) : "")};
+    return failure{std::string(key) + " must be a string" +
+                   (v ? ", got " + std::string(kind_name(*v)) : "")};
   }
   return std::string(v->as_string());
 }
 
-parsed<std::vector<std::string>> string_list_param(const json::object& params,
-                                                   std::string_view key, bool required) {
+parsed<std::vector<std::string>> string_list_param(const json::object& params, std::string_view key,
+                                                   bool required) {
   const auto* v = params.if_contains(key);
   if (!v || v->is_null()) {
     if (required) return failure{std::string(key) + " is required (an array of strings)"};
     return std::vector<std::string>{};
   }
   if (!v->is_array()) {
-    return failure{std::string(key) + " must be an array of strings, got " + std::string(kind_name(*v))};
+    return failure{std::string(key) + " must be an array of strings, got " +
+                   std::string(kind_name(*v))};
   }
   std::vector<std::string> out;
   for (const auto& item : v->as_array()) {
     if (!item.is_string()) {
-      return failure{std::string(key) + " must hold only strings, found " + std::string(kind_name(item))};
+      return failure{std::string(key) + " must hold only strings, found " +
+                     std::string(kind_name(item))};
     }
     out.emplace_back(item.as_string());
   }
@@ -74,9 +78,9 @@ parsed<std::optional<std::uint64_t>> count_param(const json::object& params, std
 }
 
 const std::vector<std::string>& event_types() {
-  static const std::vector<std::string> types{"message",         "update",     "peer_connect",
-                                              "peer_disconnect", "peer_private_id", "private_id",
-                                              "state"};
+  static const std::vector<std::string> types{
+      "message",         "update",     "peer_connect", "peer_disconnect",
+      "peer_private_id", "private_id", "state"};
   return types;
 }
 

@@ -33,7 +33,8 @@ parsed<push> decode_session_push(const json::object& result) {
   if (const auto* pid = result.if_contains("connect")) {
     if (!pid->is_string()) return failure{std::string("session push: connect is not a string")};
     json::object options;
-    if (const auto* o = result.if_contains("options"); o && o->is_object()) options = o->as_object();
+    if (const auto* o = result.if_contains("options"); o && o->is_object())
+      options = o->as_object();
     return push{peer_connected{std::string(pid->as_string()), std::move(options)}};
   }
   if (const auto* pid = result.if_contains("disconnect")) {
@@ -64,7 +65,8 @@ parsed<push> decode_push(const json::object& frame) {
     auto kind = *type == "direct" ? message_kind::direct : message_kind::broadcast;
     return push{peer_message{kind, optional_string(r, "from"), optional_value(r, "data")}};
   }
-  if (*type == "update") return push{server_update{optional_string(r, "from"), optional_value(r, "data")}};
+  if (*type == "update")
+    return push{server_update{optional_string(r, "from"), optional_value(r, "data")}};
   return failure{"push of unknown type \"" + *type + "\""};
 }
 
@@ -165,10 +167,12 @@ parsed<connect_result> connect_result_from(const json::value& result) {
   if (!connect || connect->is_null()) return r;
   if (!connect->is_array()) return failure{std::string("connect result: connect is not an array")};
   const json::array* options = nullptr;
-  if (const auto* opts = o->if_contains("options"); opts && opts->is_array()) options = &opts->as_array();
+  if (const auto* opts = o->if_contains("options"); opts && opts->is_array())
+    options = &opts->as_array();
   const auto& pids = connect->as_array();
   for (std::size_t i = 0; i < pids.size(); ++i) {
-    if (!pids[i].is_string()) return failure{std::string("connect result: a peer id is not a string")};
+    if (!pids[i].is_string())
+      return failure{std::string("connect result: a peer id is not a string")};
     json::object peer_options;
     if (options && i < options->size() && (*options)[i].is_object()) {
       peer_options = (*options)[i].as_object();

@@ -54,7 +54,7 @@ struct peer_changed_id {
 enum class message_kind { direct, broadcast };
 struct peer_message {
   message_kind kind;
-  std::optional<std::string> from;   // absent when the sender never connected
+  std::optional<std::string> from;         // absent when the sender never connected
   std::optional<boost::json::value> data;  // absent when the sender sent none
 };
 struct server_update {
@@ -62,8 +62,8 @@ struct server_update {
   std::optional<boost::json::value> data;
 };
 
-using push = std::variant<peer_connected, peer_disconnected, peer_changed_id, peer_message,
-                          server_update>;
+using push =
+    std::variant<peer_connected, peer_disconnected, peer_changed_id, peer_message, server_update>;
 using frame = std::variant<response, push>;
 
 // Classifies one text frame: a response iff it has an `id` key, otherwise a push. Anything

@@ -15,7 +15,8 @@ json::object fast_defaults() {
           {"ping_timeout", 1},
           {"connect_timeout", 3},
           {"request_timeout", 5},
-          {"backoff", {{"base", 0.05}, {"cap", 0.5}, {"reset_after", 1}, {"too_many_connections", 0.5}}}};
+          {"backoff",
+           {{"base", 0.05}, {"cap", 0.5}, {"reset_after", 1}, {"too_many_connections", 0.5}}}};
 }
 
 void merge(json::object& into, const json::object& from) {
@@ -31,8 +32,8 @@ void merge(json::object& into, const json::object& from) {
 
 }  // namespace
 
-daemon_process::daemon_process(const temp_dir& dir, const std::string& server,
-                               json::object config, std::vector<std::string> extra_args,
+daemon_process::daemon_process(const temp_dir& dir, const std::string& server, json::object config,
+                               std::vector<std::string> extra_args,
                                std::map<std::string, std::string> env)
     : socket_(dir / "wssd.sock"),
       state_dir_(dir / "state"),
@@ -43,14 +44,15 @@ daemon_process::daemon_process(const temp_dir& dir, const std::string& server,
   if (!server.empty()) settings["server"] = server;
   merge(settings, config);
   std::ofstream(config_path_) << "// written by the test\n" << json::serialize(settings) << "\n";
-  argv_ = {WSSD_PATH, "--config", config_path_, "--bus", "none", "--state-dir", state_dir_,
-           "--socket", socket_, "--foreground", "--log-level", "debug"};
+  argv_ = {WSSD_PATH,  "--config", config_path_, "--bus",        "none",        "--state-dir",
+           state_dir_, "--socket", socket_,      "--foreground", "--log-level", "debug"};
   argv_.insert(argv_.end(), extra_args.begin(), extra_args.end());
   start();
 }
 
 void daemon_process::start() {
-  process_ = std::make_unique<child_process>(child_process::options{argv_, env_, log_path_, log_path_});
+  process_ =
+      std::make_unique<child_process>(child_process::options{argv_, env_, log_path_, log_path_});
   eventually([this] { return !process_->running() || client::connect(socket_).has_value(); });
 }
 
@@ -69,10 +71,12 @@ json::object daemon_process::status() const {
 }
 
 bool daemon_process::wait_state(const std::string& state, std::chrono::milliseconds limit) const {
-  return eventually([&] {
-    auto s = status();
-    return s.contains("state") && s["state"] == json::value(state);
-  }, limit);
+  return eventually(
+      [&] {
+        auto s = status();
+        return s.contains("state") && s["state"] == json::value(state);
+      },
+      limit);
 }
 
 std::string daemon_process::private_id() const {

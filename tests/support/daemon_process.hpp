@@ -30,7 +30,8 @@ class daemon_process {
   client connect() const;
   boost::json::object status() const;
   // Waits (bounded) until status says `state`.
-  bool wait_state(const std::string& state, std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
+  bool wait_state(const std::string& state,
+                  std::chrono::milliseconds limit = std::chrono::seconds(10)) const;
   std::string private_id() const;
 
  private:

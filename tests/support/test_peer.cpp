@@ -39,28 +39,38 @@ json::object test_peer::with_tokens(json::object params) const {
 
 std::optional<json::object> test_peer::request(const std::string& method, json::object params) {
   const int id = next_id_++;
-  ws_.send_text(json::serialize(
-      json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}));
+  ws_.send_text(json::serialize(json::object{
+      {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}));
   const auto deadline = std::chrono::steady_clock::now() + default_timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto frame = ws_.receive(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()));
-    if (!frame) return std::nullopt;
-    json::error_code ec;
-    auto v = json::parse(*frame, ec);
-    if (ec || !v.is_object()) continue;
-    auto& o = v.as_object();
-    if (!o.contains("id")) {
-      if (auto* r = o.if_contains("result"); r && r->is_object()) pushes_.push_back(r->as_object());
-      continue;
+  while (auto frame = receive_object(deadline)) {
+    if (!frame->contains("id")) {
+      if (auto* r = frame->if_contains("result"); r && r->is_object())
+        pushes_.push_back(r->as_object());
+    } else if (frame->at("id") == json::value(id)) {
+      return frame;
     }
-    if (o["id"] == json::value(id)) return o;
   }
   return std::nullopt;
 }
 
+std::optional<json::object> test_peer::receive_object(
+    std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto frame = ws_.receive(left);
+    if (!frame) return std::nullopt;
+    json::error_code ec;
+    auto v = json::parse(*frame, ec);
+    if (!ec && v.is_object()) return std::move(v.as_object());
+  }
+}
+
 bool test_peer::send_direct(const std::string& to, const json::value& data) {
-  auto r = request("WSS_Send", with_tokens({{"type", "direct"}, {"to", {{"rcp", json::array{json::value(to)}}}}, {"data", data}}));
+  auto r = request("WSS_Send", with_tokens({{"type", "direct"},
+                                            {"to", {{"rcp", json::array{json::value(to)}}}},
+                                            {"data", data}}));
   return r && r->contains("result");
 }
 
@@ -83,23 +93,19 @@ std::optional<json::object> test_peer::next_push(std::chrono::milliseconds timeo
     return p;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto frame = ws_.receive(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()));
-    if (!frame) return std::nullopt;
-    json::error_code ec;
-    auto v = json::parse(*frame, ec);
-    if (ec || !v.is_object() || v.as_object().contains("id")) continue;
-    if (auto* r = v.as_object().if_contains("result"); r && r->is_object()) return r->as_object();
+  while (auto frame = receive_object(deadline)) {
+    if (frame->contains("id")) continue;
+    if (auto* r = frame->if_contains("result"); r && r->is_object()) return r->as_object();
   }
   return std::nullopt;
 }
 
-std::optional<json::object> test_peer::wait_push(const std::function<bool(const json::object&)>& match,
-                                                 std::chrono::milliseconds timeout) {
+std::optional<json::object> test_peer::wait_push(
+    const std::function<bool(const json::object&)>& match, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     auto p = next_push(left);
     if (!p) return std::nullopt;

@@ -38,6 +38,8 @@ class test_peer {
 
  private:
   boost::json::object with_tokens(boost::json::object params) const;
+  // The next frame that is a JSON object, before `deadline`.
+  std::optional<boost::json::object> receive_object(std::chrono::steady_clock::time_point deadline);
 
   ws_test_client ws_;
   std::string user_token_, server_token_, private_id_, last_error_;

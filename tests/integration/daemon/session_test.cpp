@@ -17,7 +17,9 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-bool is_private_id(const std::string& s) { return std::regex_match(s, std::regex("[0-9a-f]{64}")); }
+bool is_private_id(const std::string& s) {
+  return std::regex_match(s, std::regex("[0-9a-f]{64}"));
+}
 
 auto push_of(const std::string& type) {
   return [type](const json::object& p) { return p.at("type") == json::value(type); };
@@ -30,7 +32,8 @@ class event_reader {
     auto r = client_.call("subscribe", {{"types", std::move(types)}}, 5s);
     EXPECT_TRUE(r && *r);
   }
-  std::optional<json::object> next_of(const std::string& type, std::chrono::milliseconds limit = 10s) {
+  std::optional<json::object> next_of(const std::string& type,
+                                      std::chrono::milliseconds limit = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       auto e = client_.next_event(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -109,13 +112,15 @@ TEST_F(session_test, comes_back_under_the_same_private_id_after_the_hub_restarts
   ASSERT_TRUE(hub_.restart());
   test_peer peer;
   ASSERT_TRUE(peer.join(hub_.ws_url()));
-  ASSERT_TRUE(eventually([&] { return wssd.private_id() == pid && wssd.status().at("state") == "online"; }))
-      << wssd.log();
+  ASSERT_TRUE(eventually([&] {
+    return wssd.private_id() == pid && wssd.status().at("state") == "online";
+  })) << wssd.log();
 
   // The peer sees wssd arrive under a fresh id and then take its old one back, unless wssd was
   // already back when the peer joined.
   bool seen = false;
-  for (const auto& p : peer.connect_result().at("connect").as_array()) seen |= p == json::value(pid);
+  for (const auto& p : peer.connect_result().at("connect").as_array())
+    seen |= p == json::value(pid);
   if (!seen) {
     auto change = peer.wait_push([&](const json::object& p) {
       return p.contains("change") && p.at("change").at("newPrivateID") == json::value(pid);
@@ -144,8 +149,9 @@ TEST_F(session_test, a_hub_that_stops_answering_pings_is_found_dead_and_left) {
   ASSERT_TRUE(wssd.wait_state("online"));
   ASSERT_TRUE(hub_.pause());
   // ping every 1 s, dead after 1 s without a pong.
-  EXPECT_TRUE(eventually([&] { return wssd.log().find("no pong from the server") != std::string::npos; }))
-      << wssd.log();
+  EXPECT_TRUE(eventually([&] {
+    return wssd.log().find("no pong from the server") != std::string::npos;
+  })) << wssd.log();
   EXPECT_NE(wssd.status().at("state"), json::value("online"));
   ASSERT_TRUE(hub_.resume());
   EXPECT_TRUE(wssd.wait_state("online")) << wssd.log();
@@ -173,8 +179,9 @@ TEST_F(session_test, backs_off_long_when_the_server_has_too_many_connections) {
   test_peer squatter;  // takes the only slot of 127.0.0.1
   ASSERT_TRUE(squatter.join(hub.ws_url()));
   daemon_process wssd(dir_, hub.ws_url(), {{"backoff", {{"too_many_connections", 30}}}});
-  ASSERT_TRUE(eventually([&] { return wssd.log().find("Too many connections") != std::string::npos; }))
-      << wssd.log();
+  ASSERT_TRUE(eventually([&] {
+    return wssd.log().find("Too many connections") != std::string::npos;
+  })) << wssd.log();
   ASSERT_TRUE(wssd.wait_state("backoff"));
   std::smatch m;
   const auto log = wssd.log();
@@ -201,7 +208,8 @@ TEST_F(session_test, reconnect_on_request_keeps_the_identity) {
   const auto pid = wssd.private_id();
   auto r = run_wssctl(wssd.socket(), {"reconnect"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(eventually([&] { return wssd.status().at("reconnects") == json::value(1); })) << wssd.log();
+  ASSERT_TRUE(eventually([&] { return wssd.status().at("reconnects") == json::value(1); }))
+      << wssd.log();
   EXPECT_TRUE(wssd.wait_state("online"));
   EXPECT_EQ(wssd.private_id(), pid);
 }
@@ -238,7 +246,8 @@ TEST_F(tls_test, connects_when_the_server_certificate_verifies) {
 
 TEST_F(tls_test, refuses_a_server_whose_certificate_does_not_verify) {
   daemon_process wssd(dir_, url(), {{"tls", {{"ca_file", other_cert_}}}});
-  ASSERT_TRUE(eventually([&] { return wssd.log().find("backoff") != std::string::npos; })) << wssd.log();
+  ASSERT_TRUE(eventually([&] { return wssd.log().find("backoff") != std::string::npos; }))
+      << wssd.log();
   EXPECT_NE(wssd.log().find("certificate verify failed"), std::string::npos) << wssd.log();
   EXPECT_FALSE(wssd.wait_state("online", 2s));
 }
@@ -268,17 +277,21 @@ TEST(config_test, a_bad_config_file_is_refused_naming_each_key) {
   temp_dir dir;
   std::ofstream(dir / "bad.conf") << R"({ // comment
     "server": "ws://127.0.0.1:1/", "ping_interval": "soon", "tls": {"ca_fil": "x"} })";
-  child_process p({{WSSD_PATH, "--config", dir / "bad.conf", "--check-config"}, {}, dir / "out", dir / "err"});
+  child_process p(
+      {{WSSD_PATH, "--config", dir / "bad.conf", "--check-config"}, {}, dir / "out", dir / "err"});
   EXPECT_EQ(p.wait(10s), 1);
   const auto err = read_file(dir / "err");
-  EXPECT_NE(err.find("ping_interval: expected a number of seconds, got a string"), std::string::npos) << err;
+  EXPECT_NE(err.find("ping_interval: expected a number of seconds, got a string"),
+            std::string::npos)
+      << err;
   EXPECT_NE(err.find("tls.ca_fil: unknown key"), std::string::npos) << err;
 }
 
 TEST(config_test, a_good_config_file_passes_the_check) {
   temp_dir dir;
   std::ofstream(dir / "good.conf") << R"({ "server": "wss://wss.example.org/", /* c */ })";
-  child_process p({{WSSD_PATH, "--config", dir / "good.conf", "--check-config"}, {}, dir / "out", dir / "err"});
+  child_process p(
+      {{WSSD_PATH, "--config", dir / "good.conf", "--check-config"}, {}, dir / "out", dir / "err"});
   EXPECT_EQ(p.wait(10s), 0);
   EXPECT_NE(read_file(dir / "out").find("configuration OK"), std::string::npos);
 }
