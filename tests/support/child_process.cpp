@@ -80,7 +80,7 @@ child_process::~child_process() {
   }
 }
 
-bool child_process::running() {
+bool child_process::running() const {
   if (status_ || pid_ <= 0) return false;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;

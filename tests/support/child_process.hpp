@@ -29,7 +29,7 @@ class child_process {
   ~child_process();
 
   pid_t pid() const { return pid_; }
-  bool running();
+  bool running() const;
   void signal(int sig);
   // The exit status (exit code, or 128 + signal), if it ended within `limit`.
   std::optional<int> wait(std::chrono::milliseconds limit);
@@ -38,7 +38,7 @@ class child_process {
 
  private:
   pid_t pid_ = -1;
-  std::optional<int> status_;
+  mutable std::optional<int> status_;  // known once reaped
 };
 
 // Reads a whole file (for logs and captured output).

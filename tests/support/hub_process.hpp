@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/unique_fd.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace wssd::test {
 
@@ -44,8 +44,8 @@ class hub_process {
   bool pause();
   bool resume();
 
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return child_ && child_->running(); }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
   std::uint16_t ws_port() const { return ws_port_; }
   std::uint16_t http_port() const { return http_port_; }
   bool tls() const { return !config_.cert_file.empty(); }
@@ -55,15 +55,12 @@ class hub_process {
 
  private:
   std::vector<std::string> arguments() const;
-  bool spawn();
   bool read_ports(std::chrono::milliseconds timeout);
-  // Waits for the child to exit; its wait status, or nullopt on timeout.
-  std::optional<int> reap(std::chrono::milliseconds timeout);
   std::string host() const;
 
   hub_config config_;
-  pid_t pid_ = -1;
-  unique_fd stdout_;
+  temp_dir output_;
+  std::unique_ptr<child_process> child_;
   std::uint16_t ws_port_ = 0;
   std::uint16_t http_port_ = 0;
 };
