@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/hub_process.hpp"
@@ -212,6 +213,26 @@ TEST_F(session_test, reconnect_on_request_keeps_the_identity) {
       << wssd.log();
   EXPECT_TRUE(wssd.wait_state("online"));
   EXPECT_EQ(wssd.private_id(), pid);
+}
+
+TEST_F(session_test, tokens_never_reach_the_log) {
+  // Tokens and private ids are all 64 hex characters: every such string in a debug log must
+  // be a private id, never a user or server token.
+  test_peer peer;
+  ASSERT_TRUE(peer.join(hub_.ws_url()));
+  daemon_process wssd(dir_, hub_.ws_url());
+  ASSERT_TRUE(wssd.wait_state("online"));
+  ASSERT_TRUE(hub_.restart());  // a reconnect, a setPID, another handshake
+  ASSERT_TRUE(eventually([&] { return wssd.status().at("reconnects") == json::value(1); }));
+  const auto ids = std::set<std::string>{wssd.private_id(), peer.private_id()};
+  const auto log = wssd.log();
+  const std::regex hex64("[0-9a-f]{64}");
+  std::size_t seen = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), hex64), end; it != end; ++it) {
+    ++seen;
+    EXPECT_TRUE(ids.count(it->str())) << it->str() << " in the log is not a private id";
+  }
+  EXPECT_GT(seen, 0u);  // the log does name private ids: the check above ran
 }
 
 class tls_test : public ::testing::Test {
