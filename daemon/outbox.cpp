@@ -28,6 +28,12 @@ outbox::outbox(asio::io_context& io, session& s, outbox_config c)
     : io_(io), session_(s), config_(c), expiry_timer_(io) {}
 
 void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done) {
+  if (stopping_) {
+    asio::post(io_, [done = std::move(done)] {
+      done(make_error(proto::wssd_error::stopping, "wssd is stopping"));
+    });
+    return;
+  }
   if (entries_.size() >= config_.max_messages || bytes_ + bytes > config_.max_bytes) {
     auto error = make_error(proto::wssd_error::queue_full,
                             "the outbox is full (" + std::to_string(entries_.size()) +
@@ -46,13 +52,18 @@ void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done) {
 }
 
 void outbox::on_state(session_state s) {
-  if (s == session_state::online) flush();
+  if (s == session_state::online && !stopping_) flush();
 }
 
+// Waiting commands fail now; those in flight keep their callbacks into this list and end when
+// the session answers or fails them.
 void outbox::stop() {
+  stopping_ = true;
   expiry_timer_.cancel();
-  while (!entries_.empty()) {
-    finish(entries_.begin(), make_error(proto::wssd_error::stopping, "wssd is stopping"));
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    const auto next = std::next(it);
+    if (!it->in_flight) finish(it, make_error(proto::wssd_error::stopping, "wssd is stopping"));
+    it = next;
   }
 }
 
@@ -70,7 +81,7 @@ void outbox::issue(iterator it) {
 }
 
 void outbox::answered(iterator it, proto::rpc_result<boost::json::value> outcome) {
-  if (!is_link_loss(outcome)) return finish(it, std::move(outcome));
+  if (stopping_ || !is_link_loss(outcome)) return finish(it, std::move(outcome));
   it->in_flight = false;  // sent again once the session is back
   if (it->deadline <= clock::now()) return expire();
   if (session_.online()) return issue(it);

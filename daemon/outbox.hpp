@@ -56,6 +56,7 @@ class outbox {
   std::list<entry> entries_;
   std::size_t bytes_ = 0;
   std::uint64_t expired_ = 0;
+  bool stopping_ = false;
   asio::steady_timer expiry_timer_;
 };
 
