@@ -45,6 +45,37 @@ std::uint16_t bound_port(websocketpp::server<Config>& server) {
   return ec ? 0 : local.port();
 }
 
+// What both endpoints share: one websocketpp server on the hub's io_context, and listening.
+template <class Config, class Interface>
+class listening_endpoint : public Interface {
+ public:
+  std::error_code listen(const asio::ip::tcp::endpoint& at) override {
+    const auto ec = open_endpoint(server_, io_, tls_, at);
+    if (!ec) port_ = bound_port(server_);
+    return ec;
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void stop_listening() override {
+    std::error_code ec;
+    server_.stop_listening(ec);
+  }
+
+ protected:
+  using server_type = websocketpp::server<Config>;
+
+  listening_endpoint(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls)
+      : io_(io), tls_(std::move(tls)) {}
+
+  mutable server_type server_;  // websocketpp's connection lookup is not const
+
+ private:
+  asio::io_context& io_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::uint16_t port_ = 0;
+};
+
 // The peer address as text: the session table's key.
 template <class ConnectionPtr>
 std::string remote_ip(const ConnectionPtr& con) {

@@ -16,31 +16,22 @@ namespace {
 constexpr std::size_t max_hanging_requests = 1024;
 
 template <class Config>
-class http_front final : public http_endpoint {
+class http_front final : public listening_endpoint<Config, http_endpoint> {
+  using base = listening_endpoint<Config, http_endpoint>;
+  using base::server_;
+  using typename base::server_type;
+  using request_handler = http_endpoint::request_handler;
+
  public:
   http_front(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, request_handler handler)
-      : io_(io), tls_(std::move(tls)), handler_(std::move(handler)) {
+      : base(io, std::move(tls)), handler_(std::move(handler)) {
     server_.set_max_http_body_size(max_message_size);
     server_.set_http_handler([this](websocketpp::connection_hdl hdl) { on_http(std::move(hdl)); });
     server_.set_validate_handler(
         [this](websocketpp::connection_hdl hdl) { return on_upgrade(std::move(hdl)); });
   }
 
-  std::error_code listen(const asio::ip::tcp::endpoint& at) override {
-    const auto ec = open_endpoint(server_, io_, tls_, at);
-    if (!ec) port_ = bound_port(server_);
-    return ec;
-  }
-
-  std::uint16_t port() const override { return port_; }
-
-  void stop_listening() override {
-    std::error_code ec;
-    server_.stop_listening(ec);
-  }
-
  private:
-  using server_type = websocketpp::server<Config>;
   using connection_ptr = typename server_type::connection_ptr;
 
   void on_http(websocketpp::connection_hdl hdl) {
@@ -78,12 +69,8 @@ class http_front final : public http_endpoint {
     if (hanging_.size() > max_hanging_requests) hanging_.pop_front();
   }
 
-  asio::io_context& io_;
-  std::shared_ptr<asio::ssl::context> tls_;
   request_handler handler_;
-  server_type server_;
   std::deque<connection_ptr> hanging_;
-  std::uint16_t port_ = 0;
 };
 
 }  // namespace

@@ -12,28 +12,20 @@ namespace wss_hub {
 namespace {
 
 template <class Config>
-class ws_front final : public ws_endpoint {
+class ws_front final : public listening_endpoint<Config, ws_endpoint> {
+  using base = listening_endpoint<Config, ws_endpoint>;
+  using base::server_;
+  using typename base::server_type;
+  using handlers = ws_endpoint::handlers;
+
  public:
   ws_front(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, handlers handlers)
-      : io_(io), tls_(std::move(tls)), handlers_(std::move(handlers)) {
+      : base(io, std::move(tls)), handlers_(std::move(handlers)) {
     server_.set_max_message_size(max_message_size);
     server_.set_validate_handler(
         [this](websocketpp::connection_hdl hdl) { return on_validate(std::move(hdl)); });
     server_.set_open_handler([this](websocketpp::connection_hdl hdl) { on_open(std::move(hdl)); });
     server_.set_http_handler([this](websocketpp::connection_hdl hdl) { on_http(std::move(hdl)); });
-  }
-
-  std::error_code listen(const asio::ip::tcp::endpoint& at) override {
-    const auto ec = open_endpoint(server_, io_, tls_, at);
-    if (!ec) port_ = bound_port(server_);
-    return ec;
-  }
-
-  std::uint16_t port() const override { return port_; }
-
-  void stop_listening() override {
-    std::error_code ec;
-    server_.stop_listening(ec);
   }
 
   bool is_open(conn_id conn) const override {
@@ -65,7 +57,6 @@ class ws_front final : public ws_endpoint {
   }
 
  private:
-  using server_type = websocketpp::server<Config>;
   using connection_ptr = typename server_type::connection_ptr;
   using message_ptr = typename server_type::message_ptr;
 
@@ -123,13 +114,9 @@ class ws_front final : public ws_endpoint {
     spdlog::debug("ws#{}: open from {}", conn, ip);
   }
 
-  asio::io_context& io_;
-  std::shared_ptr<asio::ssl::context> tls_;
   handlers handlers_;
-  mutable server_type server_;  // websocketpp's connection lookup is not const
   std::map<conn_id, client> clients_;
   conn_id next_conn_ = no_conn + 1;
-  std::uint16_t port_ = 0;
 };
 
 }  // namespace
