@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 failure, 2 usage, 3 timeout, 4 daemon not reachable, 5 denied.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -216,9 +217,10 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "Session state, private id, counters");
   auto* peers = app.add_subcommand("peers", "Connected peers and their options");
 
-  std::vector<std::string> send_args;
+  // PID... [--] DATA: CLI11 cannot split a greedy list from a last value, so this verb takes
+  // its words as they are (`--` lets DATA start with a dash).
   auto* send = app.add_subcommand("send", "Send DATA to peers: send PID... -- DATA");
-  send->add_option("args", send_args, "PID... DATA")->required()->expected(2, -1);
+  send->prefix_command();
 
   std::vector<std::string> exclude;
   std::string data;
@@ -259,9 +261,12 @@ int main(int argc, char** argv) {
   if (*status) return run_call(o, "status", {}, print_status);
   if (*peers) return run_call(o, "peers", {}, print_peers);
   if (*send) {
-    const auto payload = parse_data(send_args.back());
-    send_args.pop_back();
-    return run_call(o, "send", {{"to", to_array(send_args)}, {"data", payload}}, print_ok);
+    auto words = send->remaining();
+    words.erase(std::remove(words.begin(), words.end(), "--"), words.end());
+    if (words.size() < 2) return report(o, usage, "send needs PID... -- DATA");
+    const auto data = parse_data(words.back());
+    words.pop_back();
+    return run_call(o, "send", {{"to", to_array(words)}, {"data", data}}, print_ok);
   }
   if (*broadcast) {
     return run_call(o, "broadcast", {{"data", parse_data(data)}, {"exclude", to_array(exclude)}},
