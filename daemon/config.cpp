@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -82,6 +83,24 @@ class object_reader {
     };
   }
 
+  // A permission mode: "0660" (octal text, as chmod takes it) or a number.
+  field file_mode(unsigned& out) {
+    return [this, &out](const json::value& v, const std::string& path) {
+      unsigned mode = 0;
+      bool ok = false;
+      if (v.is_string()) {
+        const auto text = std::string_view(v.as_string());
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+        ok = ec == std::errc() && end == text.data() + text.size() && !text.empty();
+      } else if (v.is_int64() && v.as_int64() >= 0) {
+        mode = static_cast<unsigned>(v.as_int64());
+        ok = true;
+      }
+      if (!ok || mode > 0777) return fail(path, "expected a mode such as \"0660\"");
+      out = mode;
+    };
+  }
+
   field strings(std::vector<std::string>& out) {
     return [this, &out](const json::value& v, const std::string& path) {
       if (!v.is_array()) return fail(path, "expected an array of strings, got " + kind(v));
@@ -147,6 +166,7 @@ void describe_config(object_reader& r, config& c) {
       .on("ipc", r.object([&c](object_reader& i) {
         i.on("socket", i.string(c.ipc.socket))
             .on("group", i.string(c.ipc.group))
+            .on("mode", i.file_mode(c.ipc.mode))
             .on("max_line", i.count(c.ipc.max_line, 1024, 256 * 1024 * 1024))
             .on("max_clients", i.count(c.ipc.max_clients, 1, 1000000))
             .on("client_queue", i.count(c.ipc.client_queue, 4096, std::size_t(1) << 34))

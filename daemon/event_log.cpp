@@ -1,5 +1,6 @@
 #include "daemon/event_log.hpp"
 
+#include "daemon/identity.hpp"
 #include "proto/jsonrpc.hpp"
 
 namespace wssd {
@@ -13,6 +14,9 @@ std::shared_ptr<const std::string> serialize_event(boost::json::object params) {
 }
 
 }  // namespace
+
+event_log::event_log(std::size_t capacity)
+    : capacity_(capacity), instance_(random_token().substr(0, 16)) {}
 
 event_ptr event_log::append(event e) {
   auto record = std::make_shared<event_record>();
@@ -35,10 +39,10 @@ event_ptr event_log::append(event e) {
   return shared;
 }
 
-event_log::replay event_log::since(std::uint64_t seq) const {
+event_log::replay event_log::since(std::uint64_t seq, const std::string& instance) const {
   replay r;
   const std::uint64_t first = ring_.empty() ? next_seq_ : ring_.front()->seq;
-  if (seq > last_seq()) {
+  if ((!instance.empty() && instance != instance_) || seq > last_seq()) {
     seq = 0;  // another daemon instance's numbering
     r.lost = true;
     r.why = "daemon restarted";

@@ -74,7 +74,8 @@ void local_api::handle(local_client& client, std::string_view line) {
 void local_api::hello(local_client&, const proto::local_request&, reply done) {
   done(json::value(json::object{{"protocol", proto::local_protocol_version},
                                 {"wssd", WSSD_VERSION},
-                                {"seq", service_.events().last_seq()}}));
+                                {"seq", service_.events().last_seq()},
+                                {"instance", service_.events().instance()}}));
 }
 
 void local_api::status(local_client&, const proto::local_request&, reply done) {
@@ -121,12 +122,18 @@ void local_api::subscribe(local_client& client, const proto::local_request& r, r
   if (!peers) return done(invalid_params(peers.error().what));
   auto since = proto::count_param(r.params, "since");
   if (!since) return done(invalid_params(since.error().what));
+  std::string instance;
+  if (r.params.contains("instance")) {
+    auto given = proto::string_param(r.params, "instance");
+    if (!given) return done(invalid_params(given.error().what));
+    instance = std::move(*given);
+  }
 
   auto& events = service_.events();
-  done(json::value(json::object{{"seq", events.last_seq()}}));
+  done(json::value(json::object{{"seq", events.last_seq()}, {"instance", events.instance()}}));
   client.subscribe({{types->begin(), types->end()}, {peers->begin(), peers->end()}});
   if (!*since) return;
-  auto replay = events.since(**since);
+  auto replay = events.since(**since, instance);
   if (replay.lost) {
     client.send_line(
         event_log::notice("events_lost", {{"since", **since}, {"reason", replay.why}}));

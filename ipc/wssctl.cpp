@@ -2,10 +2,11 @@
 //
 // Exit codes: 0 ok, 1 failure, 2 usage, 3 timeout, 4 daemon not reachable, 5 denied.
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <csignal>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "daemon/version.hpp"
@@ -149,6 +150,7 @@ std::string describe_event(const json::object& e) {
 int monitor(const options& o, std::optional<std::uint64_t> since,
             const std::vector<std::string>& types) {
   bool announced_loss = false;
+  std::string instance;  // whose numbering `since` is in
   while (true) {
     auto c = client::connect(o.socket);
     if (!c) {
@@ -161,10 +163,14 @@ int monitor(const options& o, std::optional<std::uint64_t> since,
     announced_loss = false;
     json::object params{{"types", to_array(types)}};
     if (since) params["since"] = *since;
+    if (!instance.empty()) params["instance"] = instance;
     auto answer = c->call("subscribe", std::move(params));
     if (!answer) return report(o, answer.error());
     if (!*answer) return report(o, answer->error());
     if (!since) since = (**answer).at("seq").to_number<std::uint64_t>();
+    if (const auto* i = (**answer).as_object().if_contains("instance"); i && i->is_string()) {
+      instance = std::string(i->as_string());
+    }
     while (true) {
       auto e = c->next_event();
       if (!e) break;  // the daemon went away: reconnect
@@ -200,7 +206,9 @@ int wait_online(const options& o, double timeout) {
       if (*e && (**e).at("state") == "online") return ok;
     }
   }
-  return report(o, timed_out, "wssd is not online after " + std::to_string(timeout) + " s");
+  std::ostringstream text;
+  text << "wssd is not online after " << timeout << " s";
+  return report(o, timed_out, text.str());
 }
 
 }  // namespace
