@@ -295,3 +295,25 @@ TEST(config_validate, reports_every_problem) {
 
 }  // namespace
 }  // namespace wssd
+
+namespace wssd {
+namespace {
+
+TEST(config, socket_mode_as_octal_text_or_number) {
+  const auto text = parse_config(R"({"ipc": {"mode": "0640"}})");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->ipc.mode, 0640u);
+  const auto number = parse_config(R"({"ipc": {"mode": 438}})");
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->ipc.mode, 0666u);
+}
+
+TEST(config, socket_mode_must_be_a_permission_mode) {
+  for (const auto* bad : {R"({"ipc": {"mode": "0999"}})", R"({"ipc": {"mode": "rw"}})",
+                          R"({"ipc": {"mode": 4096}})", R"({"ipc": {"mode": -1}})"}) {
+    EXPECT_EQ(error_of(bad), "ipc.mode: expected a mode such as \"0660\"") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace wssd
