@@ -1,5 +1,6 @@
 #include "ipc/front_ends.hpp"
 
+#include "ipc/dbus_service.hpp"
 #include "ipc/socket_server.hpp"
 
 namespace wssd {
@@ -8,11 +9,16 @@ namespace {
 
 class running_front_ends final : public front_ends {
  public:
-  explicit running_front_ends(std::unique_ptr<socket_server> socket) : socket_(std::move(socket)) {}
-  void stop() override { socket_->stop(); }
+  running_front_ends(std::unique_ptr<socket_server> socket, std::shared_ptr<dbus_service> bus)
+      : socket_(std::move(socket)), bus_(std::move(bus)) {}
+  void stop() override {
+    socket_->stop();
+    if (bus_) bus_->stop();
+  }
 
  private:
   std::unique_ptr<socket_server> socket_;
+  std::shared_ptr<dbus_service> bus_;  // null with --bus none
 };
 
 }  // namespace
@@ -21,9 +27,16 @@ proto::parsed<std::unique_ptr<front_ends>> start_front_ends(asio::io_context& io
                                                             service& s) {
   auto listener = unix_listener::open(io, c.ipc);
   if (!listener) return std::move(listener.error());
+  std::shared_ptr<dbus_service> bus;
+  if (c.bus != "none") {
+    auto started = dbus_service::start(io, c, s);
+    if (!started) return std::move(started.error());
+    bus = std::move(*started);
+  }
   auto socket = std::make_unique<socket_server>(c, s, std::move(*listener));
   socket->start();
-  return std::unique_ptr<front_ends>(std::make_unique<running_front_ends>(std::move(socket)));
+  return std::unique_ptr<front_ends>(
+      std::make_unique<running_front_ends>(std::move(socket), std::move(bus)));
 }
 
 }  // namespace wssd

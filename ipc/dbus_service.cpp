@@ -1,0 +1,193 @@
+#include "ipc/dbus_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace wssd {
+
+namespace json = boost::json;
+
+namespace {
+
+// Property bits for PropertiesChanged.
+constexpr unsigned state_property = 1;
+constexpr unsigned private_id_property = 2;
+constexpr unsigned peers_property = 4;
+constexpr unsigned reconnects_property = 8;
+
+// A burst of peer events (a reconnect's peer list) becomes one PropertiesChanged.
+constexpr auto changes_delay = std::chrono::milliseconds(50);
+
+std::string string_field(const json::object& params, const char* key) {
+  const auto* v = params.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::string json_field(const json::object& params, const char* key) {
+  const auto* v = params.if_contains(key);
+  return v ? json::serialize(*v) : std::string("null");
+}
+
+}  // namespace
+
+proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_context& io,
+                                                                 const config& c, service& s) {
+  auto bus = dbus_connection::open(io, c.bus);
+  if (!bus) return std::move(bus.error());
+  std::shared_ptr<dbus_service> d(new dbus_service(io, c, s, std::move(*bus)));
+  if (auto failed = d->export_object()) return std::move(*failed);
+  if (auto failed = d->bus_->request_name(dbus_bus_name)) return std::move(*failed);
+  d->listener_ = s.events().listen([raw = d.get()](const event_ptr& e) { raw->on_event(*e); });
+  d->bus_->start();
+  spdlog::info("D-Bus: {} on the {} bus", dbus_bus_name, d->bus_->bus_name());
+  return d;
+}
+
+dbus_service::dbus_service(asio::io_context& io, const config& c, service& s,
+                           std::shared_ptr<dbus_connection> bus)
+    : service_(s), max_json_(c.ipc.max_line), bus_(std::move(bus)), changes_timer_(io) {}
+
+dbus_service::~dbus_service() {
+  stop();
+}
+
+std::optional<proto::failure> dbus_service::export_object() {
+  sd_bus_slot* slot = nullptr;
+  const int r = sd_bus_add_object_vtable(bus_->get(), &slot, dbus_object_path, dbus_interface,
+                                         vtable(), this);
+  if (r < 0) {
+    return proto::failure{"cannot export " + std::string(dbus_object_path) +
+                          " on D-Bus: " + std::strerror(-r)};
+  }
+  object_.reset(slot);
+  return std::nullopt;
+}
+
+void dbus_service::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  service_.events().unlisten(listener_);
+  changes_timer_.cancel();
+  for (auto& [id, call] : waiting_calls_) {
+    sd_bus_reply_method_errorf(call.get(), dbus_errors::offline, "wssd is stopping");
+  }
+  waiting_calls_.clear();
+  object_.reset();
+  bus_->close();
+}
+
+// ---- Events: signals and property changes ----
+
+template <class... Args>
+void dbus_service::emit_signal(const char* member, const char* types, Args... args) {
+  if (!bus_->get()) return;
+  const int r =
+      sd_bus_emit_signal(bus_->get(), dbus_object_path, dbus_interface, member, types, args...);
+  if (r < 0) spdlog::warn("D-Bus: cannot emit {}: {}", member, std::strerror(-r));
+  bus_->sent();
+}
+
+void dbus_service::on_event(const event_record& e) {
+  const auto& p = e.params;
+  if (e.type == "message") {
+    emit_signal("MessageReceived", "ssst", string_field(p, "kind").c_str(),
+                string_field(p, "from").c_str(), json_field(p, "data").c_str(), e.seq);
+  } else if (e.type == "update") {
+    emit_signal("Update", "sst", string_field(p, "from").c_str(), json_field(p, "data").c_str(),
+                e.seq);
+  } else if (e.type == "peer_connect") {
+    emit_signal("PeerConnected", "ss", string_field(p, "private_id").c_str(),
+                json_field(p, "options").c_str());
+    mark_changed(peers_property);
+  } else if (e.type == "peer_disconnect") {
+    emit_signal("PeerDisconnected", "s", string_field(p, "private_id").c_str());
+    mark_changed(peers_property);
+  } else if (e.type == "peer_private_id") {
+    emit_signal("PeerPrivateIDChanged", "ss", string_field(p, "old").c_str(),
+                string_field(p, "new").c_str());
+    mark_changed(peers_property);
+  } else if (e.type == "private_id") {
+    mark_changed(private_id_property);
+  } else if (e.type == "state") {
+    // Reconnects counts returns to online.
+    const bool online = string_field(p, "state") == "online";
+    mark_changed(state_property | (online ? reconnects_property : 0));
+  }
+}
+
+void dbus_service::mark_changed(unsigned properties) {
+  const bool armed = changed_ != 0;
+  changed_ |= properties;
+  if (armed) return;
+  changes_timer_.expires_after(changes_delay);
+  changes_timer_.async_wait([weak = weak_from_this()](const asio::error_code& ec) {
+    auto self = weak.lock();
+    if (self && !ec) self->emit_changes();
+  });
+}
+
+void dbus_service::emit_changes() {
+  const unsigned changed = std::exchange(changed_, 0);
+  if (!bus_->get()) return;
+  std::vector<const char*> names;
+  if (changed & state_property) names.push_back("State");
+  if (changed & private_id_property) names.push_back("PrivateID");
+  if (changed & peers_property) names.push_back("Peers");
+  if (changed & reconnects_property) names.push_back("Reconnects");
+  names.push_back(nullptr);
+  // sd-bus takes a char** but does not write through it.
+  const int r = sd_bus_emit_properties_changed_strv(bus_->get(), dbus_object_path, dbus_interface,
+                                                    const_cast<char**>(names.data()));
+  if (r < 0) spdlog::warn("D-Bus: cannot emit PropertiesChanged: {}", std::strerror(-r));
+  bus_->sent();
+}
+
+// ---- Calls answered later ----
+
+service::reply dbus_service::answer_later(sd_bus_message* call) {
+  const auto id = next_call_++;
+  waiting_calls_.emplace(id, ref_message(call));
+  return [weak = weak_from_this(), id](proto::rpc_result<json::value> outcome) {
+    if (auto self = weak.lock()) self->answer(id, outcome);
+  };
+}
+
+void dbus_service::answer(std::uint64_t id, const proto::rpc_result<json::value>& outcome) {
+  auto found = waiting_calls_.find(id);
+  if (found == waiting_calls_.end()) return;  // answered by stop()
+  const auto call = std::move(found->second);
+  waiting_calls_.erase(found);
+  int r = 0;
+  if (outcome) {
+    r = sd_bus_reply_method_return(call.get(), nullptr);
+  } else {
+    const auto e = dbus_errors::from_rpc_error(outcome.error());
+    r = sd_bus_reply_method_errorf(call.get(), e.name, "%s", e.message.c_str());
+  }
+  // The caller may have left meanwhile; nothing else to tell.
+  if (r < 0) spdlog::debug("D-Bus: cannot answer a call: {}", std::strerror(-r));
+  bus_->sent();
+}
+
+boost::system::result<json::value, dbus_errors::mapped> dbus_service::parse_json(
+    const char* text) const {
+  const std::size_t size = std::strlen(text);
+  if (size > max_json_) {
+    return dbus_errors::mapped{dbus_errors::invalid_argument,
+                               "json: " + std::to_string(size) +
+                                   " bytes, more than ipc.max_line (" + std::to_string(max_json_) +
+                                   ")"};
+  }
+  boost::system::error_code ec;
+  auto value = json::parse(std::string_view(text, size), ec);
+  if (ec) return dbus_errors::mapped{dbus_errors::invalid_json, "json: " + ec.message()};
+  return value;
+}
+
+}  // namespace wssd
