@@ -1,6 +1,5 @@
 #include "ipc/local_api.hpp"
 
-#include <boost/json/serialize.hpp>
 
 #include "daemon/version.hpp"
 #include "proto/wss_codec.hpp"
@@ -14,11 +13,6 @@ namespace {
 
 proto::rpc_error invalid_params(std::string why) {
   return {proto::error_code::invalid_params, std::move(why), {}};
-}
-
-// The caller's estimate of a command's size for the outbox bound.
-std::size_t size_of(const json::object& params) {
-  return json::serialize(params).size();
 }
 
 json::value data_param(const json::object& params) {
@@ -91,13 +85,13 @@ void local_api::peers(local_client&, const proto::local_request&, reply done) {
 void local_api::send(local_client&, const proto::local_request& r, reply done) {
   auto to = proto::string_list_param(r.params, "to", true);
   if (!to) return done(invalid_params(to.error().what));
-  service_.send(std::move(*to), data_param(r.params), size_of(r.params), std::move(done));
+  service_.send(std::move(*to), data_param(r.params), r.size, std::move(done));
 }
 
 void local_api::broadcast(local_client&, const proto::local_request& r, reply done) {
   auto exclude = proto::string_list_param(r.params, "exclude", false);
   if (!exclude) return done(invalid_params(exclude.error().what));
-  service_.broadcast(data_param(r.params), std::move(*exclude), size_of(r.params), std::move(done));
+  service_.broadcast(data_param(r.params), std::move(*exclude), r.size, std::move(done));
 }
 
 void local_api::set_private_id(local_client&, const proto::local_request& r, reply done) {

@@ -10,6 +10,7 @@ boost::system::result<local_request, bad_request> parse_local_request(std::strin
   auto object = parse_object(line);
   if (!object) return bad_request{nullptr, {error_code::parse_error, object.error().what, {}}};
   local_request r;
+  r.size = line.size();
   if (const auto* id = object->if_contains("id")) {
     if (!id->is_string() && !id->is_number() && !id->is_null()) {
       return bad_request{
