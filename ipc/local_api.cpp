@@ -1,6 +1,5 @@
 #include "ipc/local_api.hpp"
 
-
 #include "daemon/version.hpp"
 #include "proto/wss_codec.hpp"
 #include "proto/wssd_errors.hpp"
