@@ -27,7 +27,8 @@ bool is_link_loss(const proto::rpc_result<boost::json::value>& outcome) {
 outbox::outbox(asio::io_context& io, session& s, outbox_config c)
     : io_(io), session_(s), config_(c), expiry_timer_(io) {}
 
-void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done) {
+void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done,
+                    std::optional<seconds> ttl) {
   if (stopping_) {
     asio::post(io_, [done = std::move(done)] {
       done(make_error(proto::wssd_error::stopping, "wssd is stopping"));
@@ -41,8 +42,10 @@ void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done) {
     asio::post(io_, [done = std::move(done), error] { done(error); });
     return;
   }
-  const auto ttl = std::chrono::duration_cast<clock::duration>(config_.ttl);
-  entries_.push_back({std::move(issue_command), std::move(done), clock::now() + ttl, bytes});
+  const auto lifetime = ttl.value_or(config_.ttl);
+  entries_.push_back({std::move(issue_command), std::move(done),
+                      clock::now() + std::chrono::duration_cast<clock::duration>(lifetime),
+                      lifetime, bytes});
   bytes_ += bytes;
   if (session_.online()) {
     issue(std::prev(entries_.end()));
@@ -96,15 +99,15 @@ void outbox::finish(iterator it, proto::rpc_result<boost::json::value> outcome) 
 }
 
 void outbox::arm_expiry() {
-  // Deadlines grow in submit order, so the first waiting entry expires first.
+  std::optional<clock::time_point> first;
   for (const auto& e : entries_) {
-    if (e.in_flight) continue;
-    expiry_timer_.expires_at(e.deadline);
-    expiry_timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) expire();
-    });
-    return;
+    if (!e.in_flight && (!first || e.deadline < *first)) first = e.deadline;
   }
+  if (!first) return;
+  expiry_timer_.expires_at(*first);
+  expiry_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) expire();
+  });
 }
 
 void outbox::expire() {
@@ -115,7 +118,7 @@ void outbox::expire() {
       ++expired_;
       finish(it, make_error(proto::wssd_error::expired,
                             "not sent: the server was unreachable for the whole TTL of " +
-                                std::to_string(static_cast<long>(config_.ttl.count())) + " s"));
+                                std::to_string(static_cast<long>(it->ttl.count())) + " s"));
     }
     it = next;
   }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <list>
+#include <optional>
 #include <string>
 
 #include "daemon/config.hpp"
@@ -24,7 +25,8 @@ class outbox {
   outbox(asio::io_context& io, session& s, outbox_config c);
 
   // `done` runs once: with the server's answer, or an error (expired, queue full, stopping).
-  void submit(std::size_t bytes, issue_fn issue, reply done);
+  // `ttl` overrides outbox.ttl for this command.
+  void submit(std::size_t bytes, issue_fn issue, reply done, std::optional<seconds> ttl = {});
   // Tell the outbox the session state changed; it flushes when online.
   void on_state(session_state s);
   void stop();
@@ -38,6 +40,7 @@ class outbox {
     issue_fn issue;
     reply done;
     std::chrono::steady_clock::time_point deadline;
+    seconds ttl;
     std::size_t bytes;
     bool in_flight = false;
   };

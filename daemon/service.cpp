@@ -84,7 +84,8 @@ json::array service::peers() const {
   return list;
 }
 
-void service::send(std::vector<std::string> to, json::value data, std::size_t bytes, reply done) {
+void service::send(std::vector<std::string> to, json::value data, std::size_t bytes, reply done,
+                   std::optional<seconds> ttl) {
   std::optional<std::string> why;
   if (to.empty()) why = "to: no recipients";
   if (!why) why = check_ids(to, "to");
@@ -96,11 +97,11 @@ void service::send(std::vector<std::string> to, json::value data, std::size_t by
       [to = std::move(to), data = std::move(data)](session& s, reply r) {
         s.send_direct(to, data, std::move(r));
       },
-      std::move(done));
+      std::move(done), ttl);
 }
 
 void service::broadcast(json::value data, std::vector<std::string> exclude, std::size_t bytes,
-                        reply done) {
+                        reply done, std::optional<seconds> ttl) {
   if (auto why = check_ids(exclude, "exclude")) {
     return refuse(std::move(done), *why);
   }
@@ -109,10 +110,10 @@ void service::broadcast(json::value data, std::vector<std::string> exclude, std:
       [exclude = std::move(exclude), data = std::move(data)](session& s, reply r) {
         s.broadcast(data, exclude, std::move(r));
       },
-      std::move(done));
+      std::move(done), ttl);
 }
 
-void service::set_private_id(std::string private_id, reply done) {
+void service::set_private_id(std::string private_id, reply done, std::optional<seconds> ttl) {
   if (auto why = check_private_id(private_id, "private_id")) {
     return refuse(std::move(done), *why);
   }
@@ -121,7 +122,7 @@ void service::set_private_id(std::string private_id, reply done) {
       [private_id = std::move(private_id)](session& s, reply r) {
         s.set_private_id(private_id, std::move(r));
       },
-      std::move(done));
+      std::move(done), ttl);
 }
 
 void service::rpc(std::string method, json::value params, reply done) {

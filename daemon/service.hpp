@@ -33,10 +33,12 @@ class service {
 
   // Each checks its arguments (an invalid-params error names what is wrong), then waits in the
   // outbox for the session; `bytes` is the caller's estimate of the command's size.
-  void send(std::vector<std::string> to, boost::json::value data, std::size_t bytes, reply done);
+  // `ttl` overrides outbox.ttl (a face whose callers give up sooner asks for less).
+  void send(std::vector<std::string> to, boost::json::value data, std::size_t bytes, reply done,
+            std::optional<seconds> ttl = {});
   void broadcast(boost::json::value data, std::vector<std::string> exclude, std::size_t bytes,
-                 reply done);
-  void set_private_id(std::string private_id, reply done);
+                 reply done, std::optional<seconds> ttl = {});
+  void set_private_id(std::string private_id, reply done, std::optional<seconds> ttl = {});
   // Any other server method, now (no waiting: its meaning is the caller's).
   void rpc(std::string method, boost::json::value params, reply done);
   void reconnect();

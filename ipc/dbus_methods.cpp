@@ -99,7 +99,7 @@ int dbus_service::on_send(sd_bus_message* m, void* userdata, sd_bus_error* error
   auto data = self.parse_json(text);
   if (!data) return set_error(error, data.error());
   const auto bytes = std::strlen(text) + size_of(to);
-  self.service_.send(std::move(to), std::move(*data), bytes, self.answer_later(m));
+  self.service_.send(std::move(to), std::move(*data), bytes, self.answer_later(m), self.ttl_);
   return 1;  // answered when the server answered
 }
 
@@ -112,7 +112,8 @@ int dbus_service::on_broadcast(sd_bus_message* m, void* userdata, sd_bus_error* 
   auto data = self.parse_json(text);
   if (!data) return set_error(error, data.error());
   const auto bytes = std::strlen(text) + size_of(exclude);
-  self.service_.broadcast(std::move(*data), std::move(exclude), bytes, self.answer_later(m));
+  self.service_.broadcast(std::move(*data), std::move(exclude), bytes, self.answer_later(m),
+                          self.ttl_);
   return 1;
 }
 
@@ -121,14 +122,17 @@ int dbus_service::on_set_private_id(sd_bus_message* m, void* userdata, sd_bus_er
   const char* pid = nullptr;
   if (const int r = sd_bus_message_read(m, "s", &pid); r < 0) return r;
   // As on the socket: a success without the new id in it is no success.
-  self.service_.set_private_id(pid, [done = self.answer_later(m)](auto outcome) {
-    if (outcome) {
-      if (auto now = proto::private_id_from(*outcome); !now) {
-        outcome = proto::rpc_error{proto::wssd_error::bad_answer, now.error().what, {}};
-      }
-    }
-    done(std::move(outcome));
-  });
+  self.service_.set_private_id(
+      pid,
+      [done = self.answer_later(m)](auto outcome) {
+        if (outcome) {
+          if (auto now = proto::private_id_from(*outcome); !now) {
+            outcome = proto::rpc_error{proto::wssd_error::bad_answer, now.error().what, {}};
+          }
+        }
+        done(std::move(outcome));
+      },
+      self.ttl_);
   return 1;
 }
 

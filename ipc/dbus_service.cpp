@@ -51,7 +51,11 @@ proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_contex
 
 dbus_service::dbus_service(asio::io_context& io, const config& c, service& s,
                            std::shared_ptr<dbus_connection> bus)
-    : service_(s), max_json_(c.ipc.max_line), bus_(std::move(bus)), changes_timer_(io) {}
+    : service_(s),
+      max_json_(c.ipc.max_line),
+      ttl_(std::min(c.outbox.ttl, dbus_call_ttl)),
+      bus_(std::move(bus)),
+      changes_timer_(io) {}
 
 dbus_service::~dbus_service() {
   stop();

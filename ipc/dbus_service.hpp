@@ -23,6 +23,9 @@ namespace wssd {
 inline constexpr const char* dbus_bus_name = "org.wssd.Session1";
 inline constexpr const char* dbus_object_path = "/org/wssd/Session1";
 inline constexpr const char* dbus_interface = "org.wssd.Session1";
+// D-Bus callers give up after 25 s by default; a command must be answered (sent, or Expired
+// and dropped) before that, or the caller may retry one that is still going to be sent.
+inline constexpr seconds dbus_call_ttl{20};
 
 class dbus_service : public std::enable_shared_from_this<dbus_service> {
  public:
@@ -68,6 +71,7 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
 
   service& service_;
   std::size_t max_json_;  // ipc.max_line, as on the socket
+  seconds ttl_;           // outbox.ttl, but below the bus's default call timeout
   std::shared_ptr<dbus_connection> bus_;
   slot_ptr object_;
   std::uint64_t listener_ = 0;
