@@ -7,8 +7,8 @@ namespace wssd {
 
 namespace {
 
-std::shared_ptr<const std::string> serialize_event(boost::json::object params) {
-  auto line = proto::serialize_notification("event", std::move(params));
+std::shared_ptr<const std::string> serialize_event(const boost::json::object& params) {
+  auto line = proto::serialize_notification("event", params);
   line += '\n';
   return std::make_shared<const std::string>(std::move(line));
 }

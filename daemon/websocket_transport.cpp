@@ -27,6 +27,12 @@ class link {
     client_.set_close_handshake_timeout(close_handshake_timeout_ms);
     client_.set_max_message_size(max_message_size);
     client_.set_user_agent("wssd/" WSSD_VERSION);
+    // Messages are small and interactive: Nagle would hold one back behind an unacked one.
+    client_.set_tcp_post_init_handler([this](ws::connection_hdl hdl) {
+      asio::error_code ignored;
+      client_.get_con_from_hdl(hdl)->get_raw_socket().set_option(asio::ip::tcp::no_delay(true),
+                                                                 ignored);
+    });
     if constexpr (std::is_same_v<Client, tls_client>) {
       // Called from inside get_connection(), before any handle exists: use the host of the
       // URL being connected.

@@ -39,7 +39,7 @@ std::string json_field(const json::object& params, const char* key) {
 proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_context& io,
                                                                  const config& c, service& s) {
   auto bus = dbus_connection::open(io, c.bus);
-  if (!bus) return std::move(bus.error());
+  if (!bus) return bus.error();
   std::shared_ptr<dbus_service> d(new dbus_service(io, c, s, std::move(*bus)));
   if (auto failed = d->export_object()) return std::move(*failed);
   if (auto failed = d->bus_->request_name(dbus_bus_name)) return std::move(*failed);

@@ -26,11 +26,11 @@ class running_front_ends final : public front_ends {
 proto::parsed<std::unique_ptr<front_ends>> start_front_ends(asio::io_context& io, const config& c,
                                                             service& s) {
   auto listener = unix_listener::open(io, c.ipc);
-  if (!listener) return std::move(listener.error());
+  if (!listener) return listener.error();
   std::shared_ptr<dbus_service> bus;
   if (c.bus != "none") {
     auto started = dbus_service::start(io, c, s);
-    if (!started) return std::move(started.error());
+    if (!started) return started.error();
     bus = std::move(*started);
   }
   auto socket = std::make_unique<socket_server>(c, s, std::move(*listener));

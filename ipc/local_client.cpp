@@ -40,18 +40,29 @@ void local_client::close() {
   if (on_close_) on_close_(*this);
 }
 
+// Waits until the socket is readable, then reads into one buffer shared by every client:
+// all reads happen on the one thread, one at a time, so an idle client costs no buffer.
 void local_client::read() {
-  socket_.async_read_some(asio::buffer(chunk_),
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) return self->close();
-                            self->consume(n);
-                            if (!self->closed_) self->read();
-                          });
+  socket_.async_wait(socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    if (self->closed_) return;
+    if (ec) return self->close();
+    self->drain();
+  });
 }
 
-void local_client::consume(std::size_t n) {
-  std::string_view data(chunk_.data(), n);
+void local_client::drain() {
+  static std::array<char, 64 * 1024> shared_chunk;
+  while (!closed_) {
+    asio::error_code ec;
+    const auto n = socket_.read_some(asio::buffer(shared_chunk), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
+    if (ec) return close();
+    consume(std::string_view(shared_chunk.data(), n));
+    if (n < shared_chunk.size()) return read();  // the socket is empty for now
+  }
+}
+
+void local_client::consume(std::string_view data) {
   while (!data.empty() && !closed_) {
     const auto newline = data.find('\n');
     const auto piece = data.substr(0, newline);

@@ -52,7 +52,8 @@ class local_client : public std::enable_shared_from_this<local_client> {
 
  private:
   void read();
-  void consume(std::size_t n);
+  void drain();
+  void consume(std::string_view data);
   void push(std::shared_ptr<const std::string> line);
   void flush();
   void written(std::size_t buffers, std::size_t bytes);
@@ -66,7 +67,6 @@ class local_client : public std::enable_shared_from_this<local_client> {
   close_handler on_close_;
   bool closed_ = false;
 
-  std::array<char, 64 * 1024> chunk_{};
   std::string partial_;
   bool discarding_ = false;  // inside an over-long line: skip to its end
 

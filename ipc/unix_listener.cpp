@@ -37,9 +37,9 @@ proto::parsed<std::unique_ptr<unix_listener>> unix_listener::open(asio::io_conte
                                                                   const ipc_config& c) {
   std::unique_ptr<unix_listener> listener(new unix_listener(io, c.socket));
   auto activated = listener->adopt_activated_socket();
-  if (!activated) return std::move(activated.error());
+  if (!activated) return activated.error();
   if (!*activated) {
-    if (auto bound = listener->bind_path(c); !bound) return std::move(bound.error());
+    if (auto bound = listener->bind_path(c); !bound) return bound.error();
   }
   return listener;
 }

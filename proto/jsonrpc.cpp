@@ -12,9 +12,14 @@ std::string serialize_request(const json::value& id, std::string_view method, js
       {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
 }
 
-std::string serialize_notification(std::string_view method, json::object params) {
-  return json::serialize(
-      json::object{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+std::string serialize_notification(std::string_view method, const json::object& params) {
+  // The envelope is written around the serialised params, so the object is not copied.
+  std::string out = R"({"jsonrpc":"2.0","method":)";
+  out += json::serialize(json::string(method));
+  out += R"(,"params":)";
+  out += json::serialize(params);
+  out += '}';
+  return out;
 }
 
 std::string serialize_result(const json::value& id, json::value result) {

@@ -39,7 +39,7 @@ inline constexpr std::int64_t internal_error = -32603;
 
 std::string serialize_request(const boost::json::value& id, std::string_view method,
                               boost::json::value params);
-std::string serialize_notification(std::string_view method, boost::json::object params);
+std::string serialize_notification(std::string_view method, const boost::json::object& params);
 std::string serialize_result(const boost::json::value& id, boost::json::value result);
 std::string serialize_error(const boost::json::value& id, const rpc_error& error);
 

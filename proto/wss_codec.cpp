@@ -132,15 +132,15 @@ std::string set_pid_request(const json::value& id, const session_tokens& tokens,
 
 parsed<frame> decode_frame(std::string_view text) {
   auto object = parse_object(text);
-  if (!object) return std::move(object.error());
+  if (!object) return object.error();
   // The only way to tell a response from a push: whether the id key is there at all.
   if (object->contains("id")) {
     auto r = decode_response(*object);
-    if (!r) return std::move(r.error());
+    if (!r) return r.error();
     return frame{std::move(*r)};
   }
   auto p = decode_push(*object);
-  if (!p) return std::move(p.error());
+  if (!p) return p.error();
   return frame{std::move(*p)};
 }
 

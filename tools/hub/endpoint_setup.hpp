@@ -32,6 +32,12 @@ std::error_code open_endpoint(websocketpp::server<Config>& server, asio::io_cont
   server.set_user_agent("");  // neither ws nor Node's http server sends a Server header
   // Lets a restarted hub take its port back while old connections sit in TIME_WAIT.
   server.set_reuse_addr(true);
+  // Small interactive frames: without this a push can wait behind the peer's delayed ACK.
+  server.set_tcp_post_init_handler([&server](websocketpp::connection_hdl hdl) {
+    std::error_code ignored;
+    server.get_con_from_hdl(hdl)->get_raw_socket().set_option(asio::ip::tcp::no_delay(true),
+                                                              ignored);
+  });
   server.listen(at, ec);
   if (ec) return ec;
   server.start_accept(ec);
