@@ -60,7 +60,7 @@ parse_outcome parse_command_line(int argc, char** argv) {
   run.config_path = config_path.value_or(default_config_path);
   const bool required = config_path.has_value();
   if (required || std::filesystem::exists(run.config_path)) {
-    auto loaded = load_config_file(run.config_path);
+    auto loaded = load_config_file(run.config_path, std::move(run.settings));
     if (!loaded) {
       std::cerr << "wssd: invalid configuration\n" << loaded.error().what << "\n";
       return {std::nullopt, 1};
