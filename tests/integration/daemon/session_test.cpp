@@ -146,10 +146,9 @@ TEST_F(session_test, keeps_its_private_id_across_a_daemon_restart) {
 }
 
 TEST_F(session_test, a_hub_that_stops_answering_pings_is_found_dead_and_left) {
-  daemon_process wssd(dir_, hub_.ws_url());
+  daemon_process wssd(dir_, hub_.ws_url(), {{"ping_interval", 1}, {"ping_timeout", 1}});
   ASSERT_TRUE(wssd.wait_state("online"));
   ASSERT_TRUE(hub_.pause());
-  // ping every 1 s, dead after 1 s without a pong.
   EXPECT_TRUE(eventually([&] {
     return wssd.log().find("no pong from the server") != std::string::npos;
   })) << wssd.log();
