@@ -129,7 +129,7 @@ double millis(clock::duration d) {
 }
 
 struct cpu_times {
-  explicit cpu_times(const fan_out_setup& setup)
+  explicit cpu_times(const measured_processes& setup)
       : wssd(cpu_seconds_of(setup.wssd_pid).value_or(0)),
         hub(cpu_seconds_of(setup.hub_pid).value_or(0)),
         bench(cpu_seconds_of(::getpid()).value_or(0)) {}
@@ -144,7 +144,7 @@ memory_use memory_now(pid_t pid) {
 
 }  // namespace
 
-fan_out_figures measure_fan_out(const fan_out_setup& setup, const fan_out_plan& plan) {
+fan_out_figures measure_fan_out(const measured_processes& setup, const fan_out_plan& plan) {
   test::test_peer broadcaster;
   if (!broadcaster.join(setup.hub_url))
     throw std::runtime_error("broadcaster cannot join: " + broadcaster.last_error());

@@ -17,13 +17,6 @@ struct fan_out_plan {
   std::size_t payload = 64;     // the serialised `data`, in bytes
 };
 
-struct fan_out_setup {
-  std::string hub_url;
-  std::string wssd_socket;
-  pid_t wssd_pid = -1;
-  pid_t hub_pid = -1;
-};
-
 struct fan_out_figures {
   std::size_t subscribers = 0;
   double single_p50_ms = 0;  // one broadcast until the last subscriber has read it
@@ -40,6 +33,6 @@ struct fan_out_figures {
 };
 
 // Throws std::runtime_error when a subscriber cannot connect or events do not all arrive.
-fan_out_figures measure_fan_out(const fan_out_setup& setup, const fan_out_plan& plan);
+fan_out_figures measure_fan_out(const measured_processes& setup, const fan_out_plan& plan);
 
 }  // namespace wssd::bench

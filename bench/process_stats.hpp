@@ -10,6 +10,14 @@
 
 namespace wssd::bench {
 
+// The hub and the wssd under measurement, as every system benchmark reaches them.
+struct measured_processes {
+  std::string hub_url;
+  std::string wssd_socket;
+  pid_t wssd_pid = -1;
+  pid_t hub_pid = -1;
+};
+
 struct memory_use {
   long rss_kib = 0;   // VmRSS: resident now
   long peak_kib = 0;  // VmHWM: the most it was ever resident

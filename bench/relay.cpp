@@ -187,7 +187,7 @@ double cpu_of(pid_t pid) {
 // Every sender sends its messages one after another (each waits for its ok), all senders at
 // once; the clock stops when the sink has every message.
 trial run_trial(const sender_set& senders, test::test_peer& sink, const json::value& data,
-                int per_sender, const relay_setup& setup) {
+                int per_sender, const measured_processes& setup) {
   const double wssd_before = cpu_of(setup.wssd_pid);
   const double hub_before = cpu_of(setup.hub_pid);
   const auto start = clock::now();
@@ -226,7 +226,7 @@ void add_throughput(path_figures& f, const std::vector<trial>& trials, int messa
 
 }  // namespace
 
-std::vector<relay_figures> measure_relay(const relay_setup& setup, const relay_plan& plan) {
+std::vector<relay_figures> measure_relay(const measured_processes& setup, const relay_plan& plan) {
   echo_peer echo(setup.hub_url);
   test::test_peer sink;
   expect(sink.join(setup.hub_url), "the sink cannot join the hub");

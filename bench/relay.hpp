@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/process_stats.hpp"
+
 namespace wssd::bench {
 
 struct relay_plan {
@@ -17,13 +19,6 @@ struct relay_plan {
   int senders = 4;                                   // concurrent senders for throughput
   int messages_per_sender = 1000;
   int throughput_trials = 3;  // alternating wssd/direct; the median is reported
-};
-
-struct relay_setup {
-  std::string hub_url;
-  std::string wssd_socket;
-  pid_t wssd_pid = -1;
-  pid_t hub_pid = -1;
 };
 
 struct path_figures {
@@ -47,6 +42,6 @@ struct relay_figures {
 };
 
 // Throws std::runtime_error when a peer cannot join or a message does not arrive in time.
-std::vector<relay_figures> measure_relay(const relay_setup& setup, const relay_plan& plan);
+std::vector<relay_figures> measure_relay(const measured_processes& setup, const relay_plan& plan);
 
 }  // namespace wssd::bench

@@ -1,6 +1,6 @@
 #include "daemon/event_log.hpp"
 
-#include "daemon/identity.hpp"
+#include "proto/identity.hpp"
 #include "proto/jsonrpc.hpp"
 
 namespace wssd {
@@ -16,7 +16,7 @@ std::shared_ptr<const std::string> serialize_event(const boost::json::object& pa
 }  // namespace
 
 event_log::event_log(std::size_t capacity)
-    : capacity_(capacity), instance_(random_token().substr(0, 16)) {}
+    : capacity_(capacity), instance_(proto::random_token().substr(0, 16)) {}
 
 event_ptr event_log::append(event e) {
   auto record = std::make_shared<event_record>();

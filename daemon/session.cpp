@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "daemon/http_post.hpp"
-#include "daemon/identity.hpp"
 #include "daemon/url.hpp"
+#include "proto/identity.hpp"
 #include "proto/wssd_errors.hpp"
 
 namespace wssd {
@@ -110,7 +110,8 @@ void session::reconnect(std::string reason) {
 // ---- Connection life cycle ----
 
 void session::connect_now() {
-  tokens_ = {random_token(), ""};  // fresh per attempt: a leaked handshake slot keeps its token
+  tokens_ = {proto::random_token(),
+             ""};  // fresh per attempt: a leaked handshake slot keeps its token
   overloaded_ = false;
   reconnect_now_ = false;
   link_up_ = true;

@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "daemon/identity.hpp"
+#include "proto/identity.hpp"
 
 namespace wssd::test {
 
@@ -14,7 +14,7 @@ bool test_peer::join(const std::string& url, json::object options) {
     last_error_ = "cannot open " + url + ": " + ws_.close_reason();
     return false;
   }
-  user_token_ = random_token();
+  user_token_ = proto::random_token();
   auto handshake = request("WSS_Handshake", {{"user_token", user_token_}});
   if (!handshake || !handshake->contains("result")) {
     last_error_ = "handshake: " + (handshake ? json::serialize(*handshake) : "no answer");

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <utility>
 
+#include "proto/identity.hpp"
 #include "tools/hub/js_json.hpp"
-#include "tools/hub/token.hpp"
 
 namespace wss_hub {
 namespace json = boost::json;
@@ -207,11 +207,10 @@ hub::method_result hub::handshake(const call& c) {
         json::object{{"numconnections", entries.size()}, {"maxconnections", options_.max_per_ip}};
     return error;
   }
-  const auto server_token = make_server_token();
-  if (!server_token) return internal_error();
+  const auto server_token = wssd::proto::random_token();
   session_entry entry;
   entry.user_token = std::string(*user_token);
-  entry.server_token = *server_token;
+  entry.server_token = server_token;
   entry.creator = c.source.conn;
   table_.add(c.source.ip, std::move(entry));
   const std::size_t count = table_.entries_of(c.source.ip).size();
@@ -221,7 +220,7 @@ hub::method_result hub::handshake(const call& c) {
                       {"numconnections", count},
                       {"maxconnections", options_.max_per_ip},
                       {"peerconnections", peers},
-                      {"server_token", *server_token}};
+                      {"server_token", server_token}};
 }
 
 hub::method_result hub::connect(const call& c) {
@@ -250,7 +249,7 @@ hub::method_result hub::connect(const call& c) {
 hub::method_result hub::bind_session(const call& c, session_entry& entry) {
   const auto& options = *member(c.params, "options");
   entry.socket = c.source.conn;
-  entry.private_id = make_private_id(entry.server_token, entry.user_token);
+  entry.private_id = wssd::proto::private_id_for(entry.server_token, entry.user_token);
   entry.options = options;
   json::array peers;
   json::array peer_options;

@@ -1,4 +1,4 @@
-#include "daemon/identity.hpp"
+#include "proto/identity.hpp"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -6,7 +6,7 @@
 #include <array>
 #include <stdexcept>
 
-namespace wssd {
+namespace wssd::proto {
 
 namespace {
 
@@ -44,4 +44,4 @@ std::string private_id_for(std::string_view server_token, std::string_view user_
   return sha256_hex(input);
 }
 
-}  // namespace wssd
+}  // namespace wssd::proto

@@ -1,10 +1,10 @@
-#include "daemon/identity.hpp"
+#include "proto/identity.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-namespace wssd {
+namespace wssd::proto {
 namespace {
 
 bool lower_hex(const std::string& s) {
@@ -53,4 +53,4 @@ TEST(identity, random_tokens_differ) {
 }
 
 }  // namespace
-}  // namespace wssd
+}  // namespace wssd::proto
