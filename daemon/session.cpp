@@ -406,31 +406,22 @@ void session::cancel_timers() {
 // ---- Commands ----
 
 void session::send_direct(const std::vector<std::string>& to, const json::value& data, reply done) {
-  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request([this, &to,
+  command([this, &to,
            &data](const json::value& id) { return proto::direct_request(id, tokens_, to, data); },
-          [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-            if (outcome) ++counters_.messages_out;
-            done(std::move(outcome));
-          });
+          counted(std::move(done)));
 }
 
 void session::broadcast(const json::value& data, const std::vector<std::string>& exclude,
                         reply done) {
-  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request(
+  command(
       [this, &data, &exclude](const json::value& id) {
         return proto::broadcast_request(id, tokens_, data, exclude);
       },
-      [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-        if (outcome) ++counters_.messages_out;
-        done(std::move(outcome));
-      });
+      counted(std::move(done)));
 }
 
 void session::set_private_id(const std::string& private_id, reply done) {
-  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
-  request([this, &private_id](
+  command([this, &private_id](
               const json::value& id) { return proto::set_pid_request(id, tokens_, private_id); },
           [this, private_id, done = std::move(done)](proto::rpc_result<json::value> outcome) {
             if (outcome && online()) adopt_private_id(private_id);
@@ -439,15 +430,26 @@ void session::set_private_id(const std::string& private_id, reply done) {
 }
 
 void session::call(const std::string& method, json::value params, reply done) {
-  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
   if (auto* o = params.if_object()) {
     // Local clients never see the tokens; methods of the server's other APIs need them.
     if (!o->contains("user_token")) (*o)["user_token"] = tokens_.user_token;
     if (!o->contains("server_token")) (*o)["server_token"] = tokens_.server_token;
   }
-  request([&method,
+  command([&method,
            &params](const json::value& id) { return proto::serialize_request(id, method, params); },
           std::move(done));
+}
+
+void session::command(const request_builder& build, reply done) {
+  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
+  request(build, std::move(done));
+}
+
+session::reply session::counted(reply done) {
+  return [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
+    if (outcome) ++counters_.messages_out;
+    done(std::move(outcome));
+  };
 }
 
 // ---- Helpers ----

@@ -92,6 +92,10 @@ class session {
 
   using request_builder = std::function<std::string(const boost::json::value& id)>;
   void request(const request_builder& build, reply done);
+  // A local client's command: only while online.
+  void command(const request_builder& build, reply done);
+  // Counts a peer message sent once the server accepted it.
+  reply counted(reply done);
   void on_response(proto::response r);
   void fail_pending(std::int64_t code, const std::string& message);
   void arm_request_timer();
