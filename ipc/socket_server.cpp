@@ -53,7 +53,7 @@ void socket_server::admit(local_client::socket s) {
   const auto who = credentials_of(s.native_handle());
   if (!who) return spdlog::warn("dropped a local client whose credentials cannot be read");
   auto on_line = [this](local_client& c, std::string_view line) { api_.handle(c, line); };
-  auto on_close = [this](local_client& c) { clients_.erase(&c); };
+  auto on_close = [this](local_client& c) { forget(&c); };
   auto client = std::make_shared<local_client>(std::move(s), config_.ipc, *who,
                                                policy_.rights_for(*who), on_line, on_close);
   if (clients_.size() >= config_.ipc.max_clients) {
@@ -71,13 +71,23 @@ void socket_server::admit(local_client::socket s) {
 }
 
 void socket_server::fan_out(const event_ptr& e) {
-  // deliver() may close a client, which erases it from clients_: walk a snapshot.
-  std::vector<std::shared_ptr<local_client>> snapshot;
-  snapshot.reserve(clients_.size());
+  fanning_out_ = true;
   for (const auto& [raw, client] : clients_) {
-    if (client->subscribed()) snapshot.push_back(client);
+    if (client->subscribed()) client->deliver(e);
   }
-  for (const auto& client : snapshot) client->deliver(e);
+  fanning_out_ = false;
+  for (auto* gone : closed_while_fanning_out_) clients_.erase(gone);
+  closed_while_fanning_out_.clear();
+}
+
+// A client that closes while an event is handed out (it fell too far behind) stays in the
+// map until the loop over the map is done.
+void socket_server::forget(local_client* client) {
+  if (fanning_out_) {
+    closed_while_fanning_out_.push_back(client);
+  } else {
+    clients_.erase(client);
+  }
 }
 
 }  // namespace wssd

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "daemon/service.hpp"
 #include "ipc/access_policy.hpp"
@@ -28,6 +29,7 @@ class socket_server {
   void accept();
   void admit(local_client::socket s);
   void fan_out(const event_ptr& e);
+  void forget(local_client* client);
 
   const config& config_;
   service& service_;
@@ -35,6 +37,8 @@ class socket_server {
   access_policy policy_;
   local_api api_;
   std::map<local_client*, std::shared_ptr<local_client>> clients_;
+  bool fanning_out_ = false;
+  std::vector<local_client*> closed_while_fanning_out_;
   std::uint64_t listener_token_ = 0;
   bool stopped_ = false;
 };
