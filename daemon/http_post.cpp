@@ -202,6 +202,7 @@ proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool
   if (code_ec != std::errc() || code_end != code.data() + 3) {
     return proto::failure{std::string("bad HTTP status line")};
   }
+  if (status_end != std::string_view::npos) r.headers = std::string(headers.substr(status_end + 2));
   std::optional<std::size_t> content_length;
   bool chunked = false;
   std::size_t pos = status_end;

@@ -22,6 +22,7 @@ void http_post(asio::io_context& io, const url& target, std::string content_type
 struct http_response_view {
   bool complete = false;
   int status = 0;
+  std::string headers;  // the header block, status line excluded
   std::string body;
 };
 proto::parsed<http_response_view> parse_http_response(std::string_view raw, bool at_eof);

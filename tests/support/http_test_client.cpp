@@ -9,7 +9,8 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 #include <cctype>
-#include <cstdlib>
+
+#include "daemon/http_post.hpp"
 
 namespace wssd::test {
 
@@ -27,22 +28,11 @@ std::string render(const http_request& r) {
          "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
 }
 
-// A complete response in `raw`, or nullopt while more is needed.
+// A complete response in `raw`, or nullopt while more is needed: wssd's own parser.
 std::optional<http_reply> parse_reply(const std::string& raw, bool at_eof) {
-  const auto header_end = raw.find("\r\n\r\n");
-  if (header_end == std::string::npos) return std::nullopt;
-  const auto status_end = raw.find("\r\n");
-  http_reply reply;
-  if (raw.compare(0, 5, "HTTP/") != 0) return std::nullopt;
-  reply.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  reply.headers = raw.substr(status_end + 2, header_end - status_end);
-  reply.body = raw.substr(header_end + 4);
-  const auto length = reply.header("content-length");
-  if (length.empty()) return at_eof ? std::optional(reply) : std::nullopt;
-  const auto expected = static_cast<std::size_t>(std::stoull(length));
-  if (reply.body.size() < expected) return std::nullopt;
-  reply.body.resize(expected);
-  return reply;
+  auto parsed = parse_http_response(raw, at_eof);
+  if (!parsed || !parsed->complete) return std::nullopt;
+  return http_reply{parsed->status, std::move(parsed->headers), std::move(parsed->body)};
 }
 
 // Writes the request and reads until a complete answer; the caller bounds it in time.

@@ -147,3 +147,20 @@ TEST(http_response, bad_content_length) {
 
 }  // namespace
 }  // namespace wssd
+
+namespace wssd {
+namespace {
+
+TEST(http_response, keeps_the_header_block_without_the_status_line) {
+  const auto r = parse_http_response(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json-rpc\r\nContent-Length: 2\r\n\r\n{}",
+      false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers, "Content-Type: application/json-rpc\r\nContent-Length: 2");
+  const auto bare = parse_http_response("HTTP/1.0 204 No Content\r\n\r\n", true);
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->headers, "");
+}
+
+}  // namespace
+}  // namespace wssd
