@@ -36,9 +36,9 @@ echo "B is $B"
 
 step "two local clients of A subscribe (wssctl monitor)"
 # Started directly (not through a function) so that the exit trap stops them.
-"$wssctl" --socket "$run/a.sock" monitor --type message >"$run/client1.txt" &
-"$wssctl" --socket "$run/a.sock" --json monitor --type message >"$run/client2.txt" &
-"$wssctl" --socket "$run/b.sock" monitor --type message >"$run/peer.txt" &
+"$wssctl" --socket "$run/a.sock" monitor --type message >"$run/client1.txt" 2>>"$run/monitors.log" &
+"$wssctl" --socket "$run/a.sock" --json monitor --type message >"$run/client2.txt" 2>>"$run/monitors.log" &
+"$wssctl" --socket "$run/b.sock" monitor --type message >"$run/peer.txt" 2>>"$run/monitors.log" &
 sleep 0.5
 
 step "B sends A a direct message"
