@@ -1,5 +1,6 @@
 #include "tests/support/fault_proxy.hpp"
 
+#include <algorithm>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>

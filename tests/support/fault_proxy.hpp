@@ -21,7 +21,8 @@ namespace wssd::test {
 
 class fault_proxy {
  public:
-  // Listens on 127.0.0.1 on a free port and forwards every connection to the target.
+  // Listens on 127.0.0.1 on a free port and forwards every connection to the target; a
+  // connection whose target cannot be reached is reset, as a refused connect would be.
   fault_proxy(std::string target_host, std::uint16_t target_port);
   ~fault_proxy();
   fault_proxy(const fault_proxy&) = delete;
