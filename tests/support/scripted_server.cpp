@@ -398,7 +398,8 @@ void scripted_server::received(std::size_t conn, std::string text) {
   r.text = std::move(text);
   json::error_code ec;
   auto parsed = json::parse(r.text, ec);
-  if (!ec && parsed.is_object()) {
+  const bool is_object = !ec && parsed.is_object();
+  if (is_object) {
     auto& o = parsed.as_object();
     if (const auto* id = o.if_contains("id")) r.id = *id;
     if (const auto* m = o.if_contains("method"); m && m->is_string()) r.method = m->as_string();
@@ -409,10 +410,10 @@ void scripted_server::received(std::size_t conn, std::string text) {
     requests_.push_back(r);
   }
   arrived_.notify_all();
-  deliver(r, behaviour_for(r));
+  deliver(r, behaviour_for(r, is_object));
 }
 
-scripted_server::reply scripted_server::behaviour_for(const request& r) {
+scripted_server::reply scripted_server::behaviour_for(const request& r, bool is_object) {
   behaviour b;
   {
     std::lock_guard lock(mutex_);
@@ -431,25 +432,21 @@ scripted_server::reply scripted_server::behaviour_for(const request& r) {
   }
   if (what.kind_ != reply::kind::defaults) return what;
   // Worked out now, not when a delayed reply is sent: the hub's state follows request order.
-  auto resolved = default_reply(r);
+  auto resolved = default_reply(r, is_object);
   resolved.before_ = std::move(what.before_);
   resolved.delay_ = what.delay_;
   return resolved;
 }
 
-scripted_server::reply scripted_server::default_reply(const request& r) {
+scripted_server::reply scripted_server::default_reply(const request& r, bool is_object) {
   auto& s = sessions_[r.conn];
   const auto* user_token = r.params.if_contains("user_token");
   const auto* server_token = r.params.if_contains("server_token");
   const bool tokens_match = user_token && server_token && !s.server_token.empty() &&
                             *user_token == json::value(s.user_token) &&
                             *server_token == json::value(s.server_token);
-  if (r.method.empty()) {
-    json::error_code ec;
-    json::parse(r.text, ec);
-    return ec ? reply::error(-32700, "Request empty or malformed.")
-              : reply::error(-32600, "Invalid request.");
-  }
+  if (!is_object) return reply::error(-32700, "Request empty or malformed.");
+  if (r.method.empty()) return reply::error(-32600, "Invalid request.");
   if (r.method == "WSS_Handshake") {
     if (!user_token || !user_token->is_string() || user_token->as_string().empty())
       return reply::error(-32602, "Invalid params.");

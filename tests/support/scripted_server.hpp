@@ -132,8 +132,9 @@ class scripted_server {
   void opened(std::size_t conn);
   void closed(std::size_t conn);
   void received(std::size_t conn, std::string text);
-  reply behaviour_for(const request& r);
-  reply default_reply(const request& r);
+  // `is_object`: whether the frame was a JSON object at all.
+  reply behaviour_for(const request& r, bool is_object);
+  reply default_reply(const request& r, bool is_object);
   void deliver(const request& r, const reply& what);
   std::size_t resolve(std::size_t conn) const;
   bool send_frame(std::size_t conn, const std::string& text);

@@ -113,6 +113,10 @@ TEST(scripted_server, ids_are_echoed_and_bad_frames_get_the_servers_errors) {
   const auto malformed = next_object(ws);
   EXPECT_EQ(malformed.at("error").at("code"), -32700);
   EXPECT_TRUE(malformed.at("id").is_null());
+  ws.send_text(R"({"jsonrpc":"2.0","id":5})");
+  const auto no_method = next_object(ws);
+  EXPECT_EQ(no_method.at("error").at("code"), -32600);
+  EXPECT_EQ(no_method.at("id"), 5);
 }
 
 TEST(scripted_server, an_error_override_reaches_the_client) {
