@@ -9,6 +9,8 @@
 #include <future>
 #include <utility>
 
+#include "tests/support/io_thread.hpp"
+
 namespace wssd::test {
 
 namespace {
@@ -198,19 +200,7 @@ fault_proxy::fault_proxy(std::string target_host, std::uint16_t target_port)
       target_host_(std::move(target_host)),
       target_port_(target_port) {
   accept();
-  thread_ = std::thread([this] {
-    // No exception may end the thread: every other method waits for it.
-    while (true) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "fault_proxy: %s\n", e.what());
-      } catch (...) {
-        std::fprintf(stderr, "fault_proxy: unknown exception\n");
-      }
-    }
-  });
+  thread_ = std::thread([this] { run_io_reporting(io_, "fault_proxy"); });
 }
 
 fault_proxy::~fault_proxy() {

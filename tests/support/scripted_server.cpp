@@ -13,6 +13,7 @@
 #include <websocketpp/server.hpp>
 
 #include "proto/identity.hpp"
+#include "tests/support/io_thread.hpp"
 
 namespace wssd::test {
 
@@ -237,19 +238,7 @@ scripted_server::scripted_server(std::optional<test_cert> tls)
     wire_ = std::make_unique<wire_for<plain_config>>(*this, nullptr);
   }
   port_ = wire_->listen();
-  thread_ = std::thread([this] {
-    // No exception may end the thread: every other method waits for it.
-    while (true) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "scripted_server: %s\n", e.what());
-      } catch (...) {
-        std::fprintf(stderr, "scripted_server: unknown exception\n");
-      }
-    }
-  });
+  thread_ = std::thread([this] { run_io_reporting(io_, "scripted_server"); });
 }
 
 scripted_server::~scripted_server() {
