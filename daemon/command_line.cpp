@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "daemon/paths.hpp"
+#include "daemon/preflight.hpp"
 #include "daemon/version.hpp"
 
 namespace wssd {
@@ -68,7 +69,9 @@ parse_outcome parse_command_line(int argc, char** argv) {
     run.settings = std::move(*loaded);
   }
   apply(f, run.settings);
-  if (auto errors = validate(run.settings); !errors.empty()) {
+  auto errors = validate(run.settings);
+  if (errors.empty()) errors = preflight(run.settings);
+  if (!errors.empty()) {
     std::cerr << "wssd: invalid configuration\n";
     for (const auto& e : errors) std::cerr << e << "\n";
     return {std::nullopt, 1};

@@ -1,5 +1,6 @@
 #include "daemon/config.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "daemon/url.hpp"
+#include "daemon/user_db.hpp"
 
 namespace wssd {
 
@@ -185,6 +187,23 @@ void describe_config(object_reader& r, config& c) {
       .on("max_message", r.count(c.max_message, 1024, 1024 * 1024 * 1024));
 }
 
+// Entries are users ("alice", "1000") or groups ("@wssd", "@100"); numbers must be ids.
+void check_access_list(const std::vector<std::string>& entries, const std::string& key,
+                       std::vector<std::string>& errors) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto path = key + "[" + std::to_string(i) + "]";
+    const std::string_view entry = entries[i];
+    const bool group = !entry.empty() && entry.front() == '@';
+    const auto name = group ? entry.substr(1) : entry;
+    if (name.empty()) {
+      errors.push_back(path + ": empty " + (group ? "group" : "user") + " name");
+    } else if (all_digits(name) && !numeric_id(name)) {
+      errors.push_back(path + ": " + (group ? "group" : "user") + " id " + std::string(name) +
+                       " is out of range");
+    }
+  }
+}
+
 std::string join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
@@ -257,7 +276,46 @@ std::vector<std::string> validate(const config& c) {
   if (!c.tls.ca_file.empty() && c.tls.insecure) {
     errors.push_back("tls.insecure: contradicts tls.ca_file; choose one");
   }
+  check_access_list(c.ipc.access.read, "ipc.access.read", errors);
+  check_access_list(c.ipc.access.send, "ipc.access.send", errors);
+  if (all_digits(c.ipc.group) && !numeric_id(c.ipc.group)) {
+    errors.push_back("ipc.group: group id " + c.ipc.group + " is out of range");
+  }
   return errors;
+}
+
+std::vector<std::string> apply_reloadable(config& running, const config& next) {
+  std::vector<std::string> needs_restart;
+  const auto fixed = [&](const char* key, const auto& now, const auto& then) {
+    if (now != then) needs_restart.emplace_back(key);
+  };
+  fixed("server", running.server, next.server);
+  fixed("handshake_url", running.handshake_url, next.handshake_url);
+  fixed("private_id", running.private_id, next.private_id);
+  fixed("state_dir", running.state_dir, next.state_dir);
+  fixed("bus", running.bus, next.bus);
+  fixed("ipc.socket", running.ipc.socket, next.ipc.socket);
+  fixed("ipc.group", running.ipc.group, next.ipc.group);
+  fixed("ipc.mode", running.ipc.mode, next.ipc.mode);
+  fixed("max_message", running.max_message, next.max_message);
+  fixed("tls", running.tls, next.tls);
+
+  running.log_level = next.log_level;
+  running.options = next.options;
+  running.connect_timeout = next.connect_timeout;
+  running.request_timeout = next.request_timeout;
+  running.ping_interval = next.ping_interval;
+  running.ping_timeout = next.ping_timeout;
+  running.backoff = next.backoff;
+  running.ipc.max_line = next.ipc.max_line;
+  running.ipc.max_clients = next.ipc.max_clients;
+  running.ipc.client_queue = next.ipc.client_queue;
+  running.ipc.client_queue_hard = next.ipc.client_queue_hard;
+  running.ipc.access = next.ipc.access;
+  running.outbox = next.outbox;
+  running.event_ring = next.event_ring;
+  running.event_ring_bytes = next.event_ring_bytes;
+  return needs_restart;
 }
 
 }  // namespace wssd

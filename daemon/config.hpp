@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/transport.hpp"
+#include "daemon/tls_options.hpp"
 #include "proto/jsonrpc.hpp"
 
 namespace wssd {
@@ -74,5 +74,10 @@ proto::parsed<config> load_config_file(const std::string& path, config base = {}
 
 // What must hold once file and flags are merged (server set, URLs well-formed, ...).
 std::vector<std::string> validate(const config& c);
+
+// SIGHUP: copies into `running` what can change without a restart (log level, timeouts, pings,
+// backoff, access lists and limits, outbox, ring; options and TLS for the next connect), and
+// names the keys that changed but need one (server, sockets, state directory, bus, ...).
+std::vector<std::string> apply_reloadable(config& running, const config& next);
 
 }  // namespace wssd

@@ -28,37 +28,39 @@ void raise_descriptor_limit() {
   }
 }
 
-// SIGHUP: what can change without dropping the session (the log level) is applied; the rest
-// is reported as needing a restart.
-void reload(int argc, char** argv, const wssd::config& running) {
+// SIGHUP: what can change without dropping the session applies at once; the rest is named as
+// needing a restart.
+void reload(int argc, char** argv, wssd::config& running, wssd::service& service,
+            wssd::front_ends& faces) {
   auto parsed = wssd::parse_command_line(argc, argv);
   if (!parsed.run) return spdlog::error("SIGHUP: configuration not reloaded (see above)");
-  const auto& next = parsed.run->settings;
-  wssd::set_log_level(next.log_level);
-  if (next.server != running.server || next.handshake_url != running.handshake_url ||
-      next.ipc.socket != running.ipc.socket || next.bus != running.bus) {
-    spdlog::warn("SIGHUP: server, socket or bus changed; restart wssd to apply");
+  const auto needs_restart = wssd::apply_reloadable(running, parsed.run->settings);
+  wssd::set_log_level(running.log_level);
+  service.reconfigure(running);
+  faces.reconfigure();
+  for (const auto& key : needs_restart) {
+    spdlog::warn("SIGHUP: {} changed; restart wssd to apply it", key);
   }
-  spdlog::info("SIGHUP: configuration reloaded (log level {})", next.log_level);
+  spdlog::info("SIGHUP: configuration reloaded (log level {})", running.log_level);
 }
 
-int run(const wssd::invocation& inv, int argc, char** argv) {
-  const auto& c = inv.settings;
-  wssd::setup_logging(c.log_level, inv.foreground);
+int run(wssd::config running, bool foreground, int argc, char** argv) {
+  wssd::setup_logging(running.log_level, foreground);
   raise_descriptor_limit();
-  if (c.tls.insecure) {
+  if (running.tls.insecure) {
     spdlog::warn(
         "TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
   }
   asio::io_context io(1);
-  wssd::service service(io, c, wssd::make_websocket_transport(io, c.tls, c.max_message));
+  wssd::service service(io, running,
+                        wssd::make_websocket_transport(io, running.tls, running.max_message));
   wssd::notifier notifier(io);
 
-  if (auto ec = service.start()) {
-    spdlog::critical("cannot use state directory {}: {}", c.state_dir, ec.message());
+  if (auto failed = service.start()) {
+    spdlog::critical("{}", failed->what);
     return 1;
   }
-  auto front_ends = wssd::start_front_ends(io, c, service);
+  auto front_ends = wssd::start_front_ends(io, running, service);
   if (!front_ends) {
     spdlog::critical("{}", front_ends.error().what);
     return 1;
@@ -69,20 +71,22 @@ int run(const wssd::invocation& inv, int argc, char** argv) {
     }
   });
 
+  // SIGTERM: the outbox and the session answer what they hold (-32017) and say `stopped`, the
+  // Close frame goes out, then the faces deliver that and close; all within shutdown_limit.
   asio::steady_timer shutdown_deadline(io);
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const asio::error_code&, int)> on_signal;
   on_signal = [&](const asio::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      reload(argc, argv, c);
+      reload(argc, argv, running, service, **front_ends);
       signals.async_wait(on_signal);
       return;
     }
     spdlog::info("{}: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     notifier.stopping();
-    (*front_ends)->stop();
-    service.stop([&] { io.stop(); });
+    (*front_ends)->stop_accepting();
+    service.stop([&] { (*front_ends)->drain([&] { io.stop(); }); });
     shutdown_deadline.expires_after(shutdown_limit);
     shutdown_deadline.async_wait([&](const asio::error_code& timer_ec) {
       if (!timer_ec) io.stop();
@@ -91,19 +95,31 @@ int run(const wssd::invocation& inv, int argc, char** argv) {
   signals.async_wait(on_signal);
 
   notifier.ready();
-  spdlog::info("wssd {} started; server {}", WSSD_VERSION, c.server);
-  io.run();
-  return 0;
+  spdlog::info("wssd {} started; server {}", WSSD_VERSION, running.server);
+  // A handler that throws is a bug; it must not take every client and the session down.
+  while (true) {
+    try {
+      io.run();
+      return 0;
+    } catch (const std::exception& e) {
+      spdlog::critical("internal error (wssd goes on): {}", e.what());
+    }
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = wssd::parse_command_line(argc, argv);
-  if (!parsed.run) return parsed.exit_code;
-  if (parsed.run->check_config) {
-    std::cout << "configuration OK (" << parsed.run->config_path << " and flags)\n";
-    return 0;
+  try {
+    auto parsed = wssd::parse_command_line(argc, argv);
+    if (!parsed.run) return parsed.exit_code;
+    if (parsed.run->check_config) {
+      std::cout << "configuration OK (" << parsed.run->config_path << " and flags)\n";
+      return 0;
+    }
+    return run(std::move(parsed.run->settings), parsed.run->foreground, argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "wssd: internal error at start-up: " << e.what() << "\n";
+    return 1;
   }
-  return run(*parsed.run, argc, argv);
 }

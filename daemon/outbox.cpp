@@ -35,8 +35,8 @@ std::string times(unsigned n) {
 outbox::outbox(asio::io_context& io, session& s, outbox_config c)
     : io_(io), session_(s), config_(c), expiry_timer_(io) {}
 
-void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done,
-                    std::optional<seconds> ttl) {
+void outbox::submit(proto::command c, reply done, std::optional<seconds> ttl) {
+  const auto bytes = c.body.size();
   if (stopping_) {
     return post_reply(io_, std::move(done),
                       make_error(proto::wssd_error::stopping, "wssd is stopping"));
@@ -48,8 +48,8 @@ void outbox::submit(std::size_t bytes, issue_fn issue_command, reply done,
                                      " commands waiting for the server); try again later"));
   }
   const auto lifetime = ttl.value_or(config_.ttl);
-  entries_.push_back({std::move(issue_command), std::move(done),
-                      clock::now() + to_duration(lifetime), lifetime, bytes});
+  entries_.push_back(
+      {std::move(c), std::move(done), clock::now() + to_duration(lifetime), lifetime, bytes});
   bytes_ += bytes;
   if (session_.online()) {
     flush();
@@ -91,7 +91,7 @@ void outbox::issue(iterator it) {
   ++it->sent;
   ++in_flight_;
   in_flight_bytes_ += it->bytes;
-  it->issue(session_, [this, it](proto::rpc_result<boost::json::value> outcome) {
+  session_.submit(it->command, [this, it](proto::rpc_result<boost::json::value> outcome) {
     answered(it, std::move(outcome));
   });
 }

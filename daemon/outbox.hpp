@@ -21,13 +21,12 @@ namespace wssd {
 class outbox {
  public:
   using reply = session::reply;
-  using issue_fn = std::function<void(session&, reply)>;
 
   outbox(asio::io_context& io, session& s, outbox_config c);
 
   // `done` runs once, later: with the server's answer, or an error (expired, queue full,
   // stopping, unanswered). `ttl` overrides outbox.ttl for this command.
-  void submit(std::size_t bytes, issue_fn issue, reply done, std::optional<seconds> ttl = {});
+  void submit(proto::command c, reply done, std::optional<seconds> ttl = {});
   // The session's state changed; commands go out once it is online.
   void on_state(session_state s);
   void stop();
@@ -39,11 +38,11 @@ class outbox {
 
  private:
   struct entry {
-    issue_fn issue;
+    proto::command command;
     reply done;
     std::chrono::steady_clock::time_point deadline;
     seconds ttl;
-    std::size_t bytes;
+    std::size_t bytes;  // of the command's body: what it holds of the outbox's memory
     bool in_flight = false;
     unsigned sent = 0;  // times it went out
   };

@@ -1,7 +1,6 @@
 #include "daemon/service.hpp"
 
 #include "daemon/request_tracker.hpp"
-#include "daemon/version.hpp"
 #include "proto/wss_codec.hpp"
 #include "proto/wssd_errors.hpp"
 
@@ -40,10 +39,10 @@ service::service(asio::io_context& io, const config& c, std::unique_ptr<transpor
       outbox_(io, session_, c.outbox),
       started_(std::chrono::steady_clock::now()) {}
 
-std::error_code service::start() {
-  if (auto ec = store_.open()) return ec;
+std::optional<proto::failure> service::start() {
+  if (auto failed = store_.open()) return failed;
   session_.start();
-  return {};
+  return std::nullopt;
 }
 
 void service::stop(std::function<void()> done) {
@@ -57,77 +56,43 @@ void service::reconfigure(const config& c) {
   events_.set_limits({c.event_ring, c.event_ring_bytes});
 }
 
-json::object service::status() const {
-  const auto uptime = std::chrono::steady_clock::now() - started_;
-  const auto& counters = session_.counters();
-  json::object s{
-      {"version", WSSD_VERSION},
-      {"state", proto::to_string(session_.state())},
-      {"server", session_.server()},
-      {"private_id",
-       session_.private_id().empty() ? json::value(nullptr) : json::value(session_.private_id())},
-      {"peers", session_.peers().size()},
-      {"uptime", std::chrono::duration_cast<std::chrono::seconds>(uptime).count()},
-      {"reconnects", counters.reconnects},
-      {"seq", events_.last_seq()},
-      {"counters",
-       {{"messages_in", counters.messages_in},
-        {"messages_out", counters.messages_out},
-        {"bad_frames", counters.bad_frames},
-        {"oversized_messages", counters.oversized_messages},
-        {"expired", outbox_.expired()}}},
-      {"queue", {{"depth", outbox_.depth()}, {"bytes", outbox_.bytes()}}},
-  };
-  return s;
+service::status_report service::status() const {
+  status_report r;
+  r.state = session_.state();
+  r.server = session_.server();
+  r.private_id = session_.private_id();
+  r.peers = session_.peers().size();
+  r.uptime =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  r.counters = session_.counters();
+  r.expired = outbox_.expired();
+  r.queue_depth = outbox_.depth();
+  r.queue_bytes = outbox_.bytes();
+  r.seq = events_.last_seq();
+  r.ring_events = events_.size();
+  r.ring_bytes = events_.bytes();
+  return r;
 }
 
-json::array service::peers() const {
-  json::array list;
-  for (const auto& [pid, options] : session_.peers().all()) {
-    list.push_back(json::object{{"private_id", pid}, {"options", options}});
-  }
-  return list;
-}
-
-void service::send(std::vector<std::string> to, json::value data, std::size_t bytes, reply done,
+void service::send(const std::vector<std::string>& to, const json::value& data, reply done,
                    std::optional<seconds> ttl) {
   std::optional<std::string> why;
   if (to.empty()) why = "to: no recipients";
   if (!why) why = check_ids(to, "to");
-  if (why) {
-    return refuse(std::move(done), *why);
-  }
-  outbox_.submit(
-      bytes,
-      [to = std::move(to), data = std::move(data)](session& s, reply r) {
-        s.send_direct(to, data, std::move(r));
-      },
-      std::move(done), ttl);
+  if (why) return refuse(std::move(done), *why);
+  outbox_.submit(proto::direct_command(to, data), std::move(done), ttl);
 }
 
-void service::broadcast(json::value data, std::vector<std::string> exclude, std::size_t bytes,
+void service::broadcast(const json::value& data, const std::vector<std::string>& exclude,
                         reply done, std::optional<seconds> ttl) {
-  if (auto why = check_ids(exclude, "exclude")) {
-    return refuse(std::move(done), *why);
-  }
-  outbox_.submit(
-      bytes,
-      [exclude = std::move(exclude), data = std::move(data)](session& s, reply r) {
-        s.broadcast(data, exclude, std::move(r));
-      },
-      std::move(done), ttl);
+  if (auto why = check_ids(exclude, "exclude")) return refuse(std::move(done), *why);
+  outbox_.submit(proto::broadcast_command(data, exclude), std::move(done), ttl);
 }
 
-void service::set_private_id(std::string private_id, reply done, std::optional<seconds> ttl) {
-  if (auto why = check_private_id(private_id, "private_id")) {
-    return refuse(std::move(done), *why);
-  }
-  outbox_.submit(
-      private_id.size(),
-      [private_id = std::move(private_id)](session& s, reply r) {
-        s.set_private_id(private_id, std::move(r));
-      },
-      std::move(done), ttl);
+void service::set_private_id(const std::string& private_id, reply done,
+                             std::optional<seconds> ttl) {
+  if (auto why = check_private_id(private_id, "private_id")) return refuse(std::move(done), *why);
+  outbox_.submit(proto::set_private_id_command(private_id), std::move(done), ttl);
 }
 
 void service::rpc(std::string method, json::value params, reply done) {

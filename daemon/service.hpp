@@ -25,20 +25,36 @@ class service {
 
   service(asio::io_context& io, const config& c, std::unique_ptr<transport> link);
 
-  std::error_code start();
+  // Takes the state directory; says why not.
+  std::optional<proto::failure> start();
   void stop(std::function<void()> done);
 
-  boost::json::object status() const;
-  boost::json::array peers() const;
+  // One view of the daemon, for every face to render.
+  struct status_report {
+    session_state state = session_state::offline;
+    std::string server;
+    std::string private_id;  // empty before the first session
+    std::size_t peers = 0;
+    std::chrono::seconds uptime{0};
+    session_counters counters;
+    std::uint64_t expired = 0;  // commands that waited in the outbox past their TTL
+    std::size_t queue_depth = 0;
+    std::size_t queue_bytes = 0;
+    std::uint64_t seq = 0;
+    std::size_t ring_events = 0;
+    std::size_t ring_bytes = 0;
+  };
+  status_report status() const;
+  const peer_table& peers() const { return session_.peers(); }
 
   // Each checks its arguments (an invalid-params error names what is wrong), then waits in the
-  // outbox for the session; `bytes` is the caller's estimate of the command's size.
-  // `ttl` overrides outbox.ttl (a face whose callers give up sooner asks for less).
-  void send(std::vector<std::string> to, boost::json::value data, std::size_t bytes, reply done,
+  // outbox for the session. `ttl` overrides outbox.ttl (a face whose callers give up sooner
+  // asks for less). set_private_id answers {private_id}, the id the server confirmed.
+  void send(const std::vector<std::string>& to, const boost::json::value& data, reply done,
             std::optional<seconds> ttl = {});
-  void broadcast(boost::json::value data, std::vector<std::string> exclude, std::size_t bytes,
+  void broadcast(const boost::json::value& data, const std::vector<std::string>& exclude,
                  reply done, std::optional<seconds> ttl = {});
-  void set_private_id(std::string private_id, reply done, std::optional<seconds> ttl = {});
+  void set_private_id(const std::string& private_id, reply done, std::optional<seconds> ttl = {});
   // Any other server method, now (no waiting: its meaning is the caller's).
   void rpc(std::string method, boost::json::value params, reply done);
   void reconnect();
@@ -47,7 +63,6 @@ class service {
   void reconfigure(const config& c);
 
   event_log& events() { return events_; }
-  const session& engine() const { return session_; }
 
  private:
   void refuse(reply done, std::string why);

@@ -101,7 +101,6 @@ void session::reconfigure(const config& c) {
   config_.ping_timeout = c.ping_timeout;
   config_.backoff = c.backoff;
   config_.options = c.options;  // sent with the next WSS_Connect
-  config_.tls = c.tls;
   backoff_.reconfigure(c.backoff);
   if (online()) keepalive_.start(config_.ping_interval, config_.ping_timeout);
 }
@@ -197,7 +196,9 @@ void session::claim_identity(const std::string& assigned) {
   private_id_ = assigned;
   if (claimed_id_.empty() || claimed_id_ == assigned) return go_online();
   request(
-      [this](const json::value& id) { return proto::set_pid_request(id, tokens_, claimed_id_); },
+      [this](const json::value& id) {
+        return proto::request_for(id, tokens_, proto::set_private_id_command(claimed_id_));
+      },
       [this](proto::rpc_result<json::value> outcome) {
         if (state_ != session_state::handshaking) return;
         auto confirmed =
@@ -349,36 +350,25 @@ void session::request(const request_builder& build, reply done) {
 
 // ---- Commands ----
 
-void session::send_direct(const std::vector<std::string>& to, const json::value& data, reply done) {
-  command([this, &to,
-           &data](const json::value& id) { return proto::direct_request(id, tokens_, to, data); },
-          counted(std::move(done)));
-}
-
-void session::broadcast(const json::value& data, const std::vector<std::string>& exclude,
-                        reply done) {
-  command(
-      [this, &data, &exclude](const json::value& id) {
-        return proto::broadcast_request(id, tokens_, data, exclude);
-      },
-      counted(std::move(done)));
-}
-
-void session::set_private_id(const std::string& private_id, reply done) {
-  command([this, &private_id](
-              const json::value& id) { return proto::set_pid_request(id, tokens_, private_id); },
-          [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-            if (!outcome) return done(std::move(outcome));
-            // Only the id the server confirmed is ours; an answer without one changes nothing.
-            auto confirmed = proto::private_id_from(*outcome);
-            if (!confirmed || confirmed->empty()) {
-              return done(make_error(
-                  proto::wssd_error::bad_answer,
-                  confirmed ? "the server confirmed no private id" : confirmed.error().what));
-            }
-            if (online()) adopt_private_id(*confirmed);
-            done(json::value(json::object{{"private_id", *confirmed}}));
-          });
+void session::submit(const proto::command& c, reply done) {
+  auto on_answer = [this, kind = c.kind,
+                    done = std::move(done)](proto::rpc_result<json::value> outcome) {
+    if (!outcome || kind != proto::command_kind::set_private_id) {
+      if (outcome) ++counters_.messages_out;
+      return done(std::move(outcome));
+    }
+    // Only the id the server confirmed is ours; an answer without one changes nothing.
+    auto confirmed = proto::private_id_from(*outcome);
+    if (!confirmed || confirmed->empty()) {
+      return done(
+          make_error(proto::wssd_error::bad_answer,
+                     confirmed ? "the server confirmed no private id" : confirmed.error().what));
+    }
+    if (online()) adopt_private_id(*confirmed);
+    done(json::value(json::object{{"private_id", *confirmed}}));
+  };
+  command([this, &c](const json::value& id) { return proto::request_for(id, tokens_, c); },
+          std::move(on_answer));
 }
 
 void session::call(const std::string& method, json::value params, reply done) {
@@ -397,13 +387,6 @@ void session::command(const request_builder& build, reply done) {
     return post_reply(io_, std::move(done), make_error(proto::wssd_error::offline, "offline"));
   }
   request(build, std::move(done));
-}
-
-session::reply session::counted(reply done) {
-  return [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-    if (outcome) ++counters_.messages_out;
-    done(std::move(outcome));
-  };
 }
 
 // ---- Helpers ----

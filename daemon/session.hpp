@@ -59,14 +59,10 @@ class session {
   // What can change while running (timeouts, pings, backoff); the rest needs a restart.
   void reconfigure(const config& c);
 
-  // Commands; they need the session online (the outbox waits for that). `done` always runs
-  // later from the event loop, never inside the call.
-  void send_direct(const std::vector<std::string>& to, const boost::json::value& data, reply done);
-  void broadcast(const boost::json::value& data, const std::vector<std::string>& exclude,
-                 reply done);
-  // Claims `private_id`; on success the id the server confirmed is adopted and the answer is
-  // {private_id}.
-  void set_private_id(const std::string& private_id, reply done);
+  // A local client's command; it needs the session online (the outbox waits for that). A
+  // set_private_id that the server confirms is adopted, and answered {private_id}. `done`
+  // always runs later from the event loop, never inside the call.
+  void submit(const proto::command& c, reply done);
   // Any other server method; the session's tokens are added to object params.
   void call(const std::string& method, boost::json::value params, reply done);
 
@@ -95,10 +91,8 @@ class session {
 
   using request_builder = std::function<std::string(const boost::json::value& id)>;
   void request(const request_builder& build, reply done);
-  // A local client's command: only while online.
+  // A local client's request: only while online.
   void command(const request_builder& build, reply done);
-  // Counts a peer message sent once the server accepted it.
-  reply counted(reply done);
 
   void set_state(session_state s, std::string reason);
   void emit(proto::event e);

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/transport.hpp"
+#include "daemon/tls_options.hpp"
 
 namespace wssd {
 

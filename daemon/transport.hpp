@@ -11,12 +11,9 @@
 #include <string_view>
 #include <system_error>
 
-namespace wssd {
+#include "daemon/tls_options.hpp"
 
-struct tls_options {
-  std::string ca_file;    // empty: the system CA store
-  bool insecure = false;  // no peer or host-name verification
-};
+namespace wssd {
 
 class transport {
  public:

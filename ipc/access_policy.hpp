@@ -12,10 +12,12 @@
 
 namespace wssd {
 
+// Who is on the other end of a connection, as the kernel saw it at connect().
 struct peer_credentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::vector<gid_t> groups;  // its supplementary groups, as it had them
 };
 
 struct rights {
@@ -23,6 +25,8 @@ struct rights {
   bool send = false;  // send, broadcast, set_private_id, rpc, reconnect
 };
 
+// SO_PEERCRED, and the peer's own supplementary groups from SO_PEERGROUPS (Linux 4.13); on an
+// older kernel, the groups the group database gives its uid.
 std::optional<peer_credentials> credentials_of(int fd);
 
 class access_policy {

@@ -55,7 +55,12 @@ proto::parsed<std::shared_ptr<dbus_connection>> dbus_connection::open(asio::io_c
 }
 
 dbus_connection::dbus_connection(asio::io_context& io, bus_ptr bus, std::string which, int fd)
-    : io_(io), bus_(std::move(bus)), which_(std::move(which)), fd_(io, fd), timer_(io) {}
+    : io_(io),
+      bus_(std::move(bus)),
+      which_(std::move(which)),
+      fd_(io, fd),
+      timer_(io),
+      flush_timer_(io) {}
 
 dbus_connection::~dbus_connection() {
   close();
@@ -82,13 +87,22 @@ void dbus_connection::start() {
   });
 }
 
-void dbus_connection::sent() {
-  if (bus_) watch();
+void dbus_connection::flush(std::function<void()> done) {
+  std::uint64_t queued = 0;
+  if (!bus_ || sd_bus_get_n_queued_write(bus_.get(), &queued) < 0 || queued == 0) return done();
+  watch();
+  flush_timer_.expires_after(std::chrono::milliseconds(10));
+  flush_timer_.async_wait(
+      [weak = weak_from_this(), done = std::move(done)](const asio::error_code&) {
+        if (auto self = weak.lock()) return self->flush(done);
+        done();
+      });
 }
 
 void dbus_connection::close() {
   if (fd_.is_open()) fd_.release();  // cancels the waits; sd-bus closes the descriptor
   timer_.cancel();
+  flush_timer_.cancel();
   timer_deadline_.reset();
   bus_.reset();
 }

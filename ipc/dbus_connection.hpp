@@ -7,7 +7,9 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
+#include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,9 +38,18 @@ class dbus_connection : public std::enable_shared_from_this<dbus_connection> {
   std::optional<proto::failure> request_name(const char* name);
   // From now on the io_context drives the connection.
   void start();
-  // Messages were queued outside an sd-bus callback: make sure what could not be written at
-  // once is written when the socket allows.
-  void sent();
+  // Runs `write(bus)`, which queues messages, and sees that they get written when the socket
+  // allows: everything wssd sends outside an sd-bus callback goes through here, so nothing
+  // can be left unwritten. -ENOTCONN once the bus is gone.
+  template <class F>
+  int write(F&& write_fn) {
+    if (!bus_) return -ENOTCONN;
+    const int r = write_fn(bus_.get());
+    watch();
+    return r;
+  }
+  // `done` runs once everything queued is written (or the bus is gone).
+  void flush(std::function<void()> done);
   void close();
 
  private:
@@ -55,6 +66,7 @@ class dbus_connection : public std::enable_shared_from_this<dbus_connection> {
   std::string which_;
   asio::posix::stream_descriptor fd_;  // sd-bus's own: released, never closed, by us
   asio::steady_timer timer_;
+  asio::steady_timer flush_timer_;
   std::optional<std::uint64_t> timer_deadline_;  // CLOCK_MONOTONIC µs, as sd-bus gives it
   bool reading_ = false;
   bool writing_ = false;

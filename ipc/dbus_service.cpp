@@ -47,11 +47,7 @@ proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_contex
 
 dbus_service::dbus_service(asio::io_context& io, const config& c, service& s,
                            std::shared_ptr<dbus_connection> bus)
-    : service_(s),
-      max_json_(c.ipc.max_line),
-      ttl_(std::min(c.outbox.ttl, dbus_call_ttl)),
-      bus_(std::move(bus)),
-      changes_timer_(io) {}
+    : config_(c), service_(s), bus_(std::move(bus)), changes_timer_(io) {}
 
 dbus_service::~dbus_service() {
   stop();
@@ -69,14 +65,30 @@ std::optional<proto::failure> dbus_service::export_object() {
   return std::nullopt;
 }
 
+void dbus_service::drain(std::function<void()> done) {
+  accepting_ = false;
+  if (changed_ != 0) {
+    changes_timer_.cancel();
+    emit_changes();  // the last state, now rather than after the coalescing delay
+  }
+  bus_->write([this](sd_bus*) {
+    for (auto& [id, call] : waiting_calls_) {
+      sd_bus_reply_method_errorf(call.get(), dbus_errors::offline, "wssd is stopping");
+    }
+    return 0;
+  });
+  waiting_calls_.clear();
+  bus_->flush([self = shared_from_this(), done = std::move(done)] {
+    self->stop();
+    done();
+  });
+}
+
 void dbus_service::stop() {
   if (stopped_) return;
   stopped_ = true;
   service_.events().unlisten(listener_);
   changes_timer_.cancel();
-  for (auto& [id, call] : waiting_calls_) {
-    sd_bus_reply_method_errorf(call.get(), dbus_errors::offline, "wssd is stopping");
-  }
   waiting_calls_.clear();
   object_.reset();
   bus_->close();
@@ -86,11 +98,10 @@ void dbus_service::stop() {
 
 template <class... Args>
 void dbus_service::emit_signal(const char* member, const char* types, Args... args) {
-  if (!bus_->get()) return;
-  const int r =
-      sd_bus_emit_signal(bus_->get(), dbus_object_path, dbus_interface, member, types, args...);
-  if (r < 0) spdlog::warn("D-Bus: cannot emit {}: {}", member, std::strerror(-r));
-  bus_->sent();
+  const int r = bus_->write([&](sd_bus* bus) {
+    return sd_bus_emit_signal(bus, dbus_object_path, dbus_interface, member, types, args...);
+  });
+  if (r < 0 && r != -ENOTCONN) spdlog::warn("D-Bus: cannot emit {}: {}", member, std::strerror(-r));
 }
 
 void dbus_service::on_event(const event_record& record, const proto::event& event) {
@@ -143,18 +154,20 @@ void dbus_service::mark_changed(unsigned properties) {
 
 void dbus_service::emit_changes() {
   const unsigned changed = std::exchange(changed_, 0);
-  if (!bus_->get()) return;
   std::vector<const char*> names;
   if (changed & state_property) names.push_back("State");
   if (changed & private_id_property) names.push_back("PrivateID");
   if (changed & peers_property) names.push_back("Peers");
   if (changed & reconnects_property) names.push_back("Reconnects");
   names.push_back(nullptr);
-  // sd-bus takes a char** but does not write through it.
-  const int r = sd_bus_emit_properties_changed_strv(bus_->get(), dbus_object_path, dbus_interface,
-                                                    const_cast<char**>(names.data()));
-  if (r < 0) spdlog::warn("D-Bus: cannot emit PropertiesChanged: {}", std::strerror(-r));
-  bus_->sent();
+  const int r = bus_->write([&](sd_bus* bus) {
+    // sd-bus takes a char** but does not write through it.
+    return sd_bus_emit_properties_changed_strv(bus, dbus_object_path, dbus_interface,
+                                               const_cast<char**>(names.data()));
+  });
+  if (r < 0 && r != -ENOTCONN) {
+    spdlog::warn("D-Bus: cannot emit PropertiesChanged: {}", std::strerror(-r));
+  }
 }
 
 // ---- Calls answered later ----
@@ -169,29 +182,26 @@ service::reply dbus_service::answer_later(sd_bus_message* call) {
 
 void dbus_service::answer(std::uint64_t id, const proto::rpc_result<json::value>& outcome) {
   auto found = waiting_calls_.find(id);
-  if (found == waiting_calls_.end()) return;  // answered by stop()
+  if (found == waiting_calls_.end()) return;  // answered by drain()
   const auto call = std::move(found->second);
   waiting_calls_.erase(found);
-  int r = 0;
-  if (outcome) {
-    r = sd_bus_reply_method_return(call.get(), nullptr);
-  } else {
+  const int r = bus_->write([&](sd_bus*) {
+    if (outcome) return sd_bus_reply_method_return(call.get(), nullptr);
     const auto e = dbus_errors::from_rpc_error(outcome.error());
-    r = sd_bus_reply_method_errorf(call.get(), e.name, "%s", e.message.c_str());
-  }
+    return sd_bus_reply_method_errorf(call.get(), e.name, "%s", e.message.c_str());
+  });
   // The caller may have left meanwhile; nothing else to tell.
   if (r < 0) spdlog::debug("D-Bus: cannot answer a call: {}", std::strerror(-r));
-  bus_->sent();
 }
 
 boost::system::result<json::value, dbus_errors::mapped> dbus_service::parse_json(
     const char* text) const {
   const std::size_t size = std::strlen(text);
-  if (size > max_json_) {
+  if (size > config_.ipc.max_line) {
     return dbus_errors::mapped{dbus_errors::invalid_argument,
                                "json: " + std::to_string(size) +
-                                   " bytes, more than ipc.max_line (" + std::to_string(max_json_) +
-                                   ")"};
+                                   " bytes, more than ipc.max_line (" +
+                                   std::to_string(config_.ipc.max_line) + ")"};
   }
   auto value = proto::parse_json(std::string_view(text, size));
   if (!value) return dbus_errors::mapped{dbus_errors::invalid_json, "json: " + value.error().what};

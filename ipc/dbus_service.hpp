@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,12 +38,22 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   dbus_service(const dbus_service&) = delete;
   dbus_service& operator=(const dbus_service&) = delete;
 
-  // Answers the calls still waiting (Offline, "wssd is stopping") and leaves the bus.
-  void stop();
+  // New calls are refused ("wssd is stopping"); those under way go on.
+  void stop_accepting() { accepting_ = false; }
+  // Answers the calls still waiting, writes out what is queued for the bus, then leaves it.
+  void drain(std::function<void()> done);
+  // ipc.max_line and outbox.ttl changed (SIGHUP): they apply to the next call.
+  void reconfigure() {}
 
  private:
   dbus_service(asio::io_context& io, const config& c, service& s,
                std::shared_ptr<dbus_connection> bus);
+  void stop();
+  seconds ttl() const { return std::min(config_.outbox.ttl, dbus_call_ttl); }
+  // Wraps each sd-bus callback: nothing may unwind through sd-bus's C frames, and calls that
+  // come while stopping are refused.
+  template <class F>
+  static int guarded(void* userdata, sd_bus_error* error, F&& f);
 
   std::optional<proto::failure> export_object();
   void on_event(const event_record& record, const proto::event& event);
@@ -65,13 +76,19 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   static int on_set_private_id(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int on_get_peers(sd_bus_message* m, void* userdata, sd_bus_error* error);
   static int on_reconnect(sd_bus_message* m, void* userdata, sd_bus_error* error);
-  static int get_property(sd_bus* bus, const char* path, const char* interface,
-                          const char* property, sd_bus_message* reply, void* userdata,
-                          sd_bus_error* error);
+  template <int (*Append)(const dbus_service&, sd_bus_message*)>
+  static int property(sd_bus* bus, const char* path, const char* interface, const char* name,
+                      sd_bus_message* reply, void* userdata, sd_bus_error* error);
+  static int state(const dbus_service& self, sd_bus_message* reply);
+  static int private_id(const dbus_service& self, sd_bus_message* reply);
+  static int peers(const dbus_service& self, sd_bus_message* reply);
+  static int server(const dbus_service& self, sd_bus_message* reply);
+  static int reconnects(const dbus_service& self, sd_bus_message* reply);
+  static int messages_in(const dbus_service& self, sd_bus_message* reply);
+  static int messages_out(const dbus_service& self, sd_bus_message* reply);
 
+  const config& config_;  // the running one: ipc.max_line and outbox.ttl apply as on the socket
   service& service_;
-  std::size_t max_json_;  // ipc.max_line, as on the socket
-  seconds ttl_;           // outbox.ttl, but below the bus's default call timeout
   std::shared_ptr<dbus_connection> bus_;
   slot_ptr object_;
   std::uint64_t listener_ = 0;
@@ -79,6 +96,7 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   std::uint64_t next_call_ = 0;
   unsigned changed_ = 0;  // properties to announce in the next PropertiesChanged
   asio::steady_timer changes_timer_;
+  bool accepting_ = true;
   bool stopped_ = false;
 };
 

@@ -11,9 +11,25 @@ class running_front_ends final : public front_ends {
  public:
   running_front_ends(std::unique_ptr<socket_server> socket, std::shared_ptr<dbus_service> bus)
       : socket_(std::move(socket)), bus_(std::move(bus)) {}
-  void stop() override {
-    socket_->stop();
-    if (bus_) bus_->stop();
+
+  void stop_accepting() override {
+    socket_->stop_accepting();
+    if (bus_) bus_->stop_accepting();
+  }
+
+  void drain(std::function<void()> done) override {
+    // Both faces drain side by side; the last to finish calls `done`.
+    auto left = std::make_shared<int>(bus_ ? 2 : 1);
+    auto one_done = [left, done = std::move(done)] {
+      if (--*left == 0) done();
+    };
+    socket_->drain(one_done);
+    if (bus_) bus_->drain(one_done);
+  }
+
+  void reconfigure() override {
+    socket_->reconfigure();
+    if (bus_) bus_->reconfigure();
   }
 
  private:

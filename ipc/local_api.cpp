@@ -73,31 +73,53 @@ void local_api::hello(local_client&, const proto::local_request&, reply done) {
 }
 
 void local_api::status(local_client&, const proto::local_request&, reply done) {
-  auto s = service_.status();
+  const auto r = service_.status();
+  json::object s{
+      {"version", WSSD_VERSION},
+      {"state", proto::to_string(r.state)},
+      {"server", r.server},
+      {"private_id", r.private_id.empty() ? json::value(nullptr) : json::value(r.private_id)},
+      {"peers", r.peers},
+      {"uptime", r.uptime.count()},
+      {"reconnects", r.counters.reconnects},
+      {"seq", r.seq},
+      {"counters",
+       {{"messages_in", r.counters.messages_in},
+        {"messages_out", r.counters.messages_out},
+        {"bad_frames", r.counters.bad_frames},
+        {"oversized_messages", r.counters.oversized_messages},
+        {"expired", r.expired}}},
+      {"queue", {{"depth", r.queue_depth}, {"bytes", r.queue_bytes}}},
+      {"ring", {{"events", r.ring_events}, {"bytes", r.ring_bytes}}},
+  };
   for (auto& [key, value] : server_status_()) s[key] = value;
   done(json::value(std::move(s)));
 }
 
 void local_api::peers(local_client&, const proto::local_request&, reply done) {
-  done(json::value(service_.peers()));
+  json::array list;
+  for (const auto& [pid, options] : service_.peers().all()) {
+    list.push_back(json::object{{"private_id", pid}, {"options", options}});
+  }
+  done(json::value(std::move(list)));
 }
 
 void local_api::send(local_client&, const proto::local_request& r, reply done) {
   auto to = proto::string_list_param(r.params, "to", true);
   if (!to) return done(invalid_params(to.error().what));
-  service_.send(std::move(*to), data_param(r.params), r.size, std::move(done));
+  service_.send(*to, data_param(r.params), std::move(done));
 }
 
 void local_api::broadcast(local_client&, const proto::local_request& r, reply done) {
   auto exclude = proto::string_list_param(r.params, "exclude", false);
   if (!exclude) return done(invalid_params(exclude.error().what));
-  service_.broadcast(data_param(r.params), std::move(*exclude), r.size, std::move(done));
+  service_.broadcast(data_param(r.params), *exclude, std::move(done));
 }
 
 void local_api::set_private_id(local_client&, const proto::local_request& r, reply done) {
   auto pid = proto::string_param(r.params, "private_id");
   if (!pid) return done(invalid_params(pid.error().what));
-  service_.set_private_id(std::move(*pid), std::move(done));
+  service_.set_private_id(*pid, std::move(done));
 }
 
 void local_api::subscribe(local_client& client, const proto::local_request& r, reply done) {

@@ -11,41 +11,68 @@ socket_server::socket_server(const config& c, service& s, std::unique_ptr<unix_l
       service_(s),
       listener_(std::move(listener)),
       policy_(c.ipc.access),
-      api_(s, [this] {
-        return boost::json::object{{"clients", clients_.size()}};
-      }) {}
+      api_(s,
+           [this] {
+             return boost::json::object{{"clients", clients_.size()}};
+           }),
+      accept_retry_(listener_->get().get_executor()) {}
 
 socket_server::~socket_server() {
-  stop();
+  stop_accepting();
+  service_.events().unlisten(listener_token_);
+  auto clients = std::move(clients_);
+  clients_.clear();
+  for (auto& [raw, client] : clients) client->close();
 }
 
 void socket_server::start() {
   listener_token_ = service_.events().listen([this](const event_log::appended& a) { fan_out(a); });
   spdlog::info("listening on {}{}", listener_->path(),
                listener_->activated() ? " (socket activation)" : "");
+  accepting_ = true;
   accept();
 }
 
-void socket_server::stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  service_.events().unlisten(listener_token_);
+void socket_server::stop_accepting() {
+  accepting_ = false;
+  accept_retry_.cancel();
   asio::error_code ignored;
   listener_->get().close(ignored);
-  auto clients = std::move(clients_);
-  clients_.clear();
-  for (auto& [raw, client] : clients) client->close();
 }
 
+void socket_server::drain(std::function<void()> done) {
+  stop_accepting();
+  drained_ = std::move(done);
+  // A copy: a client may close (and leave the map) inside finish().
+  auto clients = clients_;
+  for (auto& [raw, client] : clients) client->finish();
+  if (clients_.empty() && drained_) std::exchange(drained_, nullptr)();
+}
+
+void socket_server::reconfigure() {
+  policy_ = access_policy(config_.ipc.access);
+  for (auto& [raw, client] : clients_)
+    client->set_rights(policy_.rights_for(client->credentials()));
+}
+
+// Accept errors (EMFILE: out of descriptors) are retried after a pause that grows to a second,
+// never in a loop.
 void socket_server::accept() {
   listener_->get().async_accept([this](const asio::error_code& ec, local_client::socket s) {
-    if (stopped_) return;
-    if (ec) {
-      spdlog::warn("accept on the local socket failed: {}", ec.message());
-    } else {
+    if (!accepting_) return;
+    if (!ec) {
+      accept_delay_ = std::chrono::milliseconds(0);
       admit(std::move(s));
+      return accept();
     }
-    accept();
+    accept_delay_ = std::min(std::max(accept_delay_ * 2, std::chrono::milliseconds(10)),
+                             std::chrono::milliseconds(1000));
+    spdlog::warn("accept on the local socket failed: {}; trying again in {} ms", ec.message(),
+                 accept_delay_.count());
+    accept_retry_.expires_after(accept_delay_);
+    accept_retry_.async_wait([this](const asio::error_code& timer_ec) {
+      if (!timer_ec && accepting_) accept();
+    });
   });
 }
 
@@ -76,8 +103,7 @@ void socket_server::fan_out(const event_log::appended& a) {
     if (client->subscribed()) client->on_appended(a);
   }
   fanning_out_ = false;
-  for (auto* gone : closed_while_fanning_out_) clients_.erase(gone);
-  closed_while_fanning_out_.clear();
+  for (auto* gone : std::exchange(closed_while_fanning_out_, {})) forget(gone);
 }
 
 // A client that closes while an event is handed out (it fell too far behind) stays in the
@@ -85,9 +111,10 @@ void socket_server::fan_out(const event_log::appended& a) {
 void socket_server::forget(local_client* client) {
   if (fanning_out_) {
     closed_while_fanning_out_.push_back(client);
-  } else {
-    clients_.erase(client);
+    return;
   }
+  clients_.erase(client);
+  if (clients_.empty() && drained_) std::exchange(drained_, nullptr)();
 }
 
 }  // namespace wssd

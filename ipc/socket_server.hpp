@@ -3,7 +3,10 @@
 #pragma once
 
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -22,7 +25,13 @@ class socket_server {
   ~socket_server();
 
   void start();
-  void stop();
+  // No new clients; those connected go on.
+  void stop_accepting();
+  // Every client reads no more and is closed once what it was sent is written; `done` runs
+  // when none is left.
+  void drain(std::function<void()> done);
+  // ipc.access changed (SIGHUP): new clients and connected ones get the new rights.
+  void reconfigure();
   std::size_t clients() const { return clients_.size(); }
 
  private:
@@ -40,7 +49,10 @@ class socket_server {
   bool fanning_out_ = false;
   std::vector<local_client*> closed_while_fanning_out_;
   std::uint64_t listener_token_ = 0;
-  bool stopped_ = false;
+  bool accepting_ = false;
+  asio::steady_timer accept_retry_;
+  std::chrono::milliseconds accept_delay_{0};
+  std::function<void()> drained_;
 };
 
 }  // namespace wssd

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon/unique_fd.hpp"
-#include "ipc/user_db.hpp"
+#include "daemon/user_db.hpp"
 
 namespace wssd {
 

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <iterator>
 
 namespace wssd::proto {
 
@@ -22,13 +24,30 @@ std::string serialize_notification(std::string_view method, const json::object& 
   return out;
 }
 
+// An id is echoed as it came: Boost.JSON would write 1.5 as 1.5E0.
+std::string serialize_id(const json::value& id) {
+  if (!id.is_double()) return json::serialize(id);
+  char text[32];
+  const auto [end, ec] = std::to_chars(std::begin(text), std::end(text), id.get_double());
+  return ec == std::errc() ? std::string(text, end) : json::serialize(id);
+}
+
 std::string serialize_result(const json::value& id, json::value result) {
-  return json::serialize(
-      json::object{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}});
+  std::string out = R"({"jsonrpc":"2.0","result":)";
+  out += json::serialize(result);
+  out += R"(,"id":)";
+  out += serialize_id(id);
+  out += '}';
+  return out;
 }
 
 std::string serialize_error(const json::value& id, const rpc_error& error) {
-  return json::serialize(json::object{{"jsonrpc", "2.0"}, {"error", to_json(error)}, {"id", id}});
+  std::string out = R"({"jsonrpc":"2.0","error":)";
+  out += json::serialize(to_json(error));
+  out += R"(,"id":)";
+  out += serialize_id(id);
+  out += '}';
+  return out;
 }
 
 json::object to_json(const rpc_error& error) {

@@ -5,10 +5,22 @@ namespace wssd::proto {
 namespace json = boost::json;
 
 boost::system::result<local_request, bad_request> parse_local_request(std::string_view line) {
-  auto object = parse_object(line);
-  if (!object) return bad_request{nullptr, {error_code::parse_error, object.error().what, {}}};
+  auto value = parse_json(line);
+  if (!value) return bad_request{nullptr, {error_code::parse_error, value.error().what, {}}};
+  // Valid JSON that is no request object is an invalid request, a batch included.
+  if (value->is_array()) {
+    return bad_request{
+        nullptr,
+        {error_code::invalid_request, "batches are not supported: one request per line", {}}};
+  }
+  if (!value->is_object()) {
+    return bad_request{nullptr,
+                       {error_code::invalid_request,
+                        "expected a request object, got " + std::string(kind_name(*value)),
+                        {}}};
+  }
+  auto* object = &value->as_object();
   local_request r;
-  r.size = line.size();
   if (const auto* id = object->if_contains("id")) {
     if (!id->is_string() && !id->is_number() && !id->is_null()) {
       return bad_request{

@@ -19,7 +19,6 @@ struct local_request {
   std::optional<boost::json::value> id;  // none: a notification, answered with nothing
   std::string method;
   boost::json::object params;
-  std::size_t size = 0;  // of the line it came in, for the outbox's byte bound
 };
 
 // A line that is no request: the error to answer, with the id when one could be read.

@@ -98,37 +98,49 @@ std::string connect_request(const json::value& id, const session_tokens& tokens,
   return serialize_request(id, "WSS_Connect", std::move(params));
 }
 
-std::string direct_request(const json::value& id, const session_tokens& tokens,
-                           const std::vector<std::string>& to, const json::value& data) {
-  auto params = token_params(tokens);
-  params["type"] = "direct";
-  params["to"] = json::object{{"rcp", string_array(to)}};
-  if (!data.is_null()) params["data"] = data;
-  return serialize_request(id, "WSS_Send", std::move(params));
+namespace {
+
+std::string member(std::string_view key, const json::value& value) {
+  return json::serialize(key) + ":" + json::serialize(value);
 }
 
-std::string broadcast_request(const json::value& id, const session_tokens& tokens,
-                              const json::value& data, const std::vector<std::string>& exclude) {
-  auto params = token_params(tokens);
-  params["type"] = "broadcast";
+}  // namespace
+
+command direct_command(const std::vector<std::string>& to, const json::value& data) {
+  command c{command_kind::direct, R"("type":"direct",)", {}};
+  c.body += member("to", json::object{{"rcp", string_array(to)}});
+  if (!data.is_null()) c.body += "," + member("data", data);
+  return c;
+}
+
+command broadcast_command(const json::value& data, const std::vector<std::string>& exclude) {
+  command c{command_kind::broadcast, R"("type":"broadcast")", {}};
   // A bare array would be silently ignored by the server: always wrap it in {rcp}.
-  if (!exclude.empty()) params["exclude"] = json::object{{"rcp", string_array(exclude)}};
-  if (!data.is_null()) params["data"] = data;
-  return serialize_request(id, "WSS_Send", std::move(params));
+  if (!exclude.empty())
+    c.body += "," + member("exclude", json::object{{"rcp", string_array(exclude)}});
+  if (!data.is_null()) c.body += "," + member("data", data);
+  return c;
 }
 
-std::string get_pid_request(const json::value& id, const session_tokens& tokens) {
-  auto params = token_params(tokens);
-  params["action"] = "getPID";
-  return serialize_request(id, "WSS_Session", std::move(params));
+command set_private_id_command(std::string_view private_id) {
+  return {command_kind::set_private_id,
+          R"("action":"setPID",)" + member("privateID", json::string(private_id)),
+          std::string(private_id)};
 }
 
-std::string set_pid_request(const json::value& id, const session_tokens& tokens,
-                            std::string_view private_id) {
-  auto params = token_params(tokens);
-  params["action"] = "setPID";
-  params["privateID"] = private_id;
-  return serialize_request(id, "WSS_Session", std::move(params));
+std::string request_for(const json::value& id, const session_tokens& tokens, const command& c) {
+  std::string out = R"({"jsonrpc":"2.0","id":)";
+  out += json::serialize(id);
+  out += c.kind == command_kind::set_private_id ? R"(,"method":"WSS_Session")"
+                                                : R"(,"method":"WSS_Send")";
+  out += R"(,"params":{)";
+  out += member("user_token", json::string(tokens.user_token));
+  out += ",";
+  out += member("server_token", json::string(tokens.server_token));
+  out += ",";
+  out += c.body;
+  out += "}}";
+  return out;
 }
 
 bool is_never_answered(std::string_view method) {

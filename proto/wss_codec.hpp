@@ -22,15 +22,22 @@ struct session_tokens {
 std::string handshake_request(const boost::json::value& id, std::string_view user_token);
 std::string connect_request(const boost::json::value& id, const session_tokens& tokens,
                             boost::json::object options);
+
+// A command for the server from a local client, serialised once when it is accepted: the
+// outbox keeps it as it is (its size is what the outbox's byte bound counts), and each attempt
+// wraps it in a request with the session's tokens of the moment.
+enum class command_kind { direct, broadcast, set_private_id };
+struct command {
+  command_kind kind = command_kind::direct;
+  std::string body;        // the params after the tokens, as JSON members: "type":"direct",…
+  std::string private_id;  // for set_private_id: the id asked for
+};
 // `data` null means "no data key", as the server relays it.
-std::string direct_request(const boost::json::value& id, const session_tokens& tokens,
-                           const std::vector<std::string>& to, const boost::json::value& data);
-std::string broadcast_request(const boost::json::value& id, const session_tokens& tokens,
-                              const boost::json::value& data,
-                              const std::vector<std::string>& exclude);
-std::string get_pid_request(const boost::json::value& id, const session_tokens& tokens);
-std::string set_pid_request(const boost::json::value& id, const session_tokens& tokens,
-                            std::string_view private_id);
+command direct_command(const std::vector<std::string>& to, const boost::json::value& data);
+command broadcast_command(const boost::json::value& data, const std::vector<std::string>& exclude);
+command set_private_id_command(std::string_view private_id);
+std::string request_for(const boost::json::value& id, const session_tokens& tokens,
+                        const command& c);
 
 // The server looks methods up in a plain JavaScript object: names of Object.prototype members
 // (toString, constructor, …) are never answered, and the socket that sent one may be left

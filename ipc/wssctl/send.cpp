@@ -1,4 +1,4 @@
-// wssctl send PID... -- DATA (or send PID DATA): a direct message to each listed peer.
+// wssctl send PID... -- DATA: a direct message to each listed peer.
 #include <iostream>
 
 #include "ipc/wssctl/cli.hpp"
@@ -53,13 +53,11 @@ class send final : public verb {
         pids.push_back(word);
       }
     }
-    if (!data) {
-      if (pids.size() > 2) return report(o, usage, "send: with several peers, put -- before DATA");
-      if (pids.size() < 2) return report(o, usage, "send needs PID... -- DATA");
-      data = pids.back();
-      pids.pop_back();
+    // Without `--`, `send A B` could be two peers or a peer and DATA: it is never guessed.
+    if (!data && pids.size() > 1) {
+      return report(o, usage, "send: with several words, put -- before DATA (send PID... -- DATA)");
     }
-    if (pids.empty()) return report(o, usage, "send needs PID... -- DATA");
+    if (!data || pids.empty()) return report(o, usage, "send needs PID... -- DATA");
     auto value = parse_data(*data);
     if (!value) return report(o, usage, value.error());
     return run_call(

@@ -13,6 +13,7 @@
 #include <websocketpp/server.hpp>
 
 #include "proto/identity.hpp"
+#include "proto/jsonrpc.hpp"
 #include "tests/support/io_thread.hpp"
 
 namespace wssd::test {
@@ -385,11 +386,10 @@ void scripted_server::received(std::size_t conn, std::string text) {
   request r;
   r.conn = conn;
   r.text = std::move(text);
-  json::error_code ec;
-  auto parsed = json::parse(r.text, ec);
-  const bool is_object = !ec && parsed.is_object();
+  auto parsed = proto::parse_object(r.text);  // as deep as wssd takes
+  const bool is_object = parsed.has_value();
   if (is_object) {
-    auto& o = parsed.as_object();
+    auto& o = *parsed;
     if (const auto* id = o.if_contains("id")) r.id = *id;
     if (const auto* m = o.if_contains("method"); m && m->is_string()) r.method = m->as_string();
     if (const auto* p = o.if_contains("params"); p && p->is_object()) r.params = p->as_object();

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "proto/identity.hpp"
+#include "proto/jsonrpc.hpp"
 
 namespace wssd::test {
 
@@ -61,9 +62,8 @@ std::optional<json::object> test_peer::receive_object(
     if (left.count() <= 0) return std::nullopt;
     auto frame = ws_.receive(left);
     if (!frame) return std::nullopt;
-    json::error_code ec;
-    auto v = json::parse(*frame, ec);
-    if (!ec && v.is_object()) return std::move(v.as_object());
+    auto v = proto::parse_object(*frame);  // as deep as wssd takes
+    if (v) return std::move(*v);
   }
 }
 

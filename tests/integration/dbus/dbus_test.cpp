@@ -5,6 +5,7 @@
 
 #include "ipc/client.hpp"
 #include "tests/integration/dbus/dbus_fixture.hpp"
+#include "tests/support/raw_socket.hpp"
 
 namespace wssd::test {
 namespace {
@@ -40,6 +41,21 @@ TEST_F(dbus_test, properties_show_the_identity_and_the_server) {
   EXPECT_EQ(property("Server"), json::value(hub().ws_url()));
   EXPECT_EQ(property("Reconnects"), json::value(0));
   EXPECT_EQ(property("Peers"), json::value(json::array{}));
+}
+
+// A local client holding one read buffer's worth of a request never stalls the bus face.
+TEST_F(dbus_test, a_stuck_socket_client_does_not_stall_d_bus) {
+  auto stuck = raw_socket::connect(socket());
+  ASSERT_TRUE(stuck);
+  ASSERT_TRUE(stuck->send(std::string(64 * 1024, 'x')));  // no newline, and it holds on
+  const auto began = std::chrono::steady_clock::now();
+  EXPECT_EQ(property("State"), json::value("online"));
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  const auto sent = call({"Send", "ass", "1", peer->private_id(), "\"while one is stuck\""});
+  EXPECT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_TRUE(peer->wait_push(direct_with("while one is stuck")));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
 }
 
 TEST_F(dbus_test, get_peers_lists_a_peer_with_its_options) {

@@ -111,5 +111,21 @@ TEST_F(access_test, a_user_listed_by_name_may_send) {
   EXPECT_TRUE(wait_message(*peer, "broadcast", "by name"));
 }
 
+// Groups are the ones the connecting process has (SO_PEERGROUPS), not what /etc/group says of
+// its user: nobody is in no group there, yet a process of nobody's given group 12345 counts.
+TEST_F(access_test, a_group_counts_when_the_process_has_it_whatever_etc_group_says) {
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  ASSERT_TRUE(start_open_to_everyone({{"send", json::array{"@12345"}}}));
+  const auto with_group =
+      run_wssctl(wssd().socket(), {"broadcast", "by supplementary group"},
+                 {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--groups=12345"});
+  EXPECT_EQ(with_group.exit_code, 0) << with_group.err;
+  EXPECT_TRUE(wait_message(*peer, "broadcast", "by supplementary group"));
+
+  const auto without = wssctl_as_nobody({"broadcast", "without it"});
+  EXPECT_EQ(without.exit_code, 5) << without.err;
+}
+
 }  // namespace
 }  // namespace wssd::test

@@ -103,11 +103,90 @@ TEST_F(wssctl_test, a_refused_request_exits_1_with_the_json_rpc_error) {
 }
 
 TEST_F(wssctl_test, usage_errors_exit_2) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {}, {"send"}, {"send", "only-a-pid"}, {"frobnicate"}, {"monitor", "--type", "bogus"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{},
+                                                                {"send"},
+                                                                {"send", "only-a-pid"},
+                                                                {"send", "a", "b", "c"},
+                                                                {"send", "--", "data-but-no-pid"},
+                                                                {"frobnicate"},
+                                                                {"monitor", "--type", "bogus"}}) {
     const auto r = run_wssctl(dir_ / "unused.sock", args);
     EXPECT_EQ(r.exit_code, 2) << json::serialize(json::value_from(args)) << ": " << r.err;
   }
+}
+
+TEST_F(wssctl_test, send_takes_options_before_the_separator_and_data_after_it) {
+  ASSERT_TRUE(start_wssd());
+  auto* a = join_peer();
+  auto* b = join_peer();
+  ASSERT_TRUE(a && b);
+  const auto help = run_wssctl(wssd().socket(), {"send", a->private_id(), "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("Send DATA to peers"), std::string::npos) << help.out;
+
+  const auto ambiguous = run_wssctl(wssd().socket(), {"send", a->private_id(), b->private_id()});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("put -- before DATA"), std::string::npos) << ambiguous.err;
+
+  const auto dashes = run_wssctl(wssd().socket(), {"send", a->private_id(), "--", "--"});
+  EXPECT_EQ(dashes.exit_code, 0) << dashes.err;
+  EXPECT_TRUE(wait_message(*a, "direct", "--"));
+
+  const auto json_after = run_wssctl(
+      wssd().socket(), {"send", a->private_id(), b->private_id(), "--json", "--", "{\"n\":1}"});
+  EXPECT_EQ(json_after.exit_code, 0) << json_after.err;
+  EXPECT_EQ(json::parse(json_after.out), (json::value{{"message", "ok"}}));
+  EXPECT_TRUE(wait_message(*b, "direct", {{"n", 1}}));
+  // Nothing else went out: "--help" above was no message.
+  EXPECT_EQ(wssd().status().at("counters").at("messages_out"), 2);
+}
+
+TEST_F(wssctl_test, options_may_follow_the_verb_and_bad_values_are_named_briefly) {
+  ASSERT_TRUE(start_wssd());
+  const auto status = run_wssctl(wssd().socket(), {"status", "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(json_lines(status.out).at(0).at("state"), "online");
+
+  const auto since = run_wssctl(wssd().socket(), {"monitor", "--since", "-1"});
+  EXPECT_EQ(since.exit_code, 2);
+  EXPECT_NE(since.err.find("expected a seq"), std::string::npos) << since.err;
+
+  const auto timeout = run_wssctl(wssd().socket(), {"wait-online", "--timeout", "abc"});
+  EXPECT_EQ(timeout.exit_code, 2);
+  EXPECT_NE(timeout.err.find("expected a number of seconds above 0, got \"abc\""),
+            std::string::npos)
+      << timeout.err;
+  EXPECT_LT(timeout.err.size(), 300u) << timeout.err;
+
+  const auto long_path = run_wssctl("/tmp/" + std::string(200, 's') + ".sock", {"status"});
+  EXPECT_EQ(long_path.exit_code, 2) << long_path.err;
+  EXPECT_NE(long_path.err.find("socket path too long"), std::string::npos) << long_path.err;
+}
+
+TEST_F(wssctl_test, a_frozen_daemon_costs_a_timeout_not_a_hang) {
+  ASSERT_TRUE(start_wssd());
+  wssd().process().signal(SIGSTOP);
+  const auto began = std::chrono::steady_clock::now();
+  const auto status = run_wssctl(wssd().socket(), {"status", "--timeout", "1"});
+  const auto send = run_wssctl(wssd().socket(), {"broadcast", "--timeout", "1", "x"});
+  wssd().process().signal(SIGCONT);
+  EXPECT_EQ(status.exit_code, 3) << status.err;
+  EXPECT_EQ(send.exit_code, 3) << send.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 10s);
+}
+
+TEST_F(wssctl_test, broadcast_takes_one_pid_per_exclude) {
+  ASSERT_TRUE(start_wssd());
+  auto* a = join_peer();
+  auto* b = join_peer();
+  auto* c = join_peer();
+  ASSERT_TRUE(a && b && c);
+  const auto r = run_wssctl(wssd().socket(), {"broadcast", "--exclude", a->private_id(),
+                                              "--exclude", b->private_id(), "hello"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(wait_message(*c, "broadcast", "hello"));
+  EXPECT_FALSE(
+      a->wait_push([](const json::object& p) { return p.at("type") == "broadcast"; }, 500ms));
 }
 
 TEST_F(wssctl_test, set_pid_changes_the_private_id_for_everyone) {

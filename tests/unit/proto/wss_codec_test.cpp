@@ -80,44 +80,51 @@ TEST(wss_codec, connect_request_sends_tokens_and_options) {
       "options":{"wss":true,"webrtc":false,"ortc":false,"x":"y"}})"));
 }
 
-TEST(wss_codec, direct_request_wraps_recipients_in_rcp) {
+TEST(wss_codec, direct_command_wraps_recipients_in_rcp) {
   const auto params = params_of(
-      direct_request("d", tokens, {"p1", "p2", "p1"}, json::object{{"k", 1}}), "d", "WSS_Send");
+      request_for("d", tokens, direct_command({"p1", "p2", "p1"}, json::object{{"k", 1}})), "d",
+      "WSS_Send");
   EXPECT_EQ(params, json::parse(R"({"user_token":"user-tok","server_token":"server-tok",
       "type":"direct","to":{"rcp":["p1","p2","p1"]},"data":{"k":1}})"));
 }
 
-TEST(wss_codec, direct_request_omits_null_data) {
-  const auto params = params_of(direct_request(3, tokens, {"p1"}, nullptr), 3, "WSS_Send");
+TEST(wss_codec, direct_command_omits_null_data) {
+  const auto params =
+      params_of(request_for(3, tokens, direct_command({"p1"}, nullptr)), 3, "WSS_Send");
   EXPECT_FALSE(params.contains("data"));
   EXPECT_EQ(params.at("to"), json::parse(R"({"rcp":["p1"]})"));
 }
 
-TEST(wss_codec, direct_request_keeps_falsy_data) {
-  const auto params = params_of(direct_request(3, tokens, {"p1"}, false), 3, "WSS_Send");
+TEST(wss_codec, direct_command_keeps_falsy_data) {
+  const auto params =
+      params_of(request_for(3, tokens, direct_command({"p1"}, false)), 3, "WSS_Send");
   EXPECT_EQ(params.at("data"), json::value(false));
 }
 
-TEST(wss_codec, broadcast_request_wraps_exclude_in_rcp) {
-  const auto params = params_of(broadcast_request(4, tokens, "hi", {"p9"}), 4, "WSS_Send");
+TEST(wss_codec, broadcast_command_wraps_exclude_in_rcp) {
+  const auto params =
+      params_of(request_for(4, tokens, broadcast_command("hi", {"p9"})), 4, "WSS_Send");
   EXPECT_EQ(params, json::parse(R"({"user_token":"user-tok","server_token":"server-tok",
       "type":"broadcast","exclude":{"rcp":["p9"]},"data":"hi"})"));
 }
 
-TEST(wss_codec, broadcast_request_omits_empty_exclude_and_null_data) {
-  const auto params = params_of(broadcast_request(5, tokens, nullptr, {}), 5, "WSS_Send");
+TEST(wss_codec, broadcast_command_omits_empty_exclude_and_null_data) {
+  const auto params =
+      params_of(request_for(5, tokens, broadcast_command(nullptr, {})), 5, "WSS_Send");
   EXPECT_EQ(params, json::parse(R"({"user_token":"user-tok","server_token":"server-tok",
       "type":"broadcast"})"));
 }
 
-TEST(wss_codec, get_pid_request_asks_for_get_pid) {
-  const auto params = params_of(get_pid_request(6, tokens), 6, "WSS_Session");
-  EXPECT_EQ(params, json::parse(R"({"user_token":"user-tok","server_token":"server-tok",
-      "action":"getPID"})"));
+TEST(wss_codec, a_commands_size_is_its_body_and_tokens_are_escaped) {
+  const auto c = direct_command({"p1"}, "x");
+  EXPECT_EQ(c.body, R"("type":"direct","to":{"rcp":["p1"]},"data":"x")");
+  const auto text = request_for(1, {"u\"t", "s"}, c);
+  EXPECT_EQ(json::parse(text).at("params").at("user_token"), "u\"t");
 }
 
-TEST(wss_codec, set_pid_request_carries_the_private_id) {
-  const auto params = params_of(set_pid_request(7, tokens, "abc"), 7, "WSS_Session");
+TEST(wss_codec, set_private_id_command_carries_the_private_id) {
+  const auto params =
+      params_of(request_for(7, tokens, set_private_id_command("abc")), 7, "WSS_Session");
   EXPECT_EQ(params, json::parse(R"({"user_token":"user-tok","server_token":"server-tok",
       "action":"setPID","privateID":"abc"})"));
 }

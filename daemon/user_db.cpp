@@ -1,9 +1,10 @@
-#include "ipc/user_db.hpp"
+#include "daemon/user_db.hpp"
 
 #include <grp.h>
 #include <pwd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 
 namespace wssd {
@@ -21,12 +22,23 @@ std::optional<std::string> user_name(uid_t uid) {
   return std::string(found->pw_name);
 }
 
+bool all_digits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::optional<std::uint32_t> numeric_id(std::string_view text) {
+  std::uint32_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id == UINT32_MAX) {
+    return std::nullopt;
+  }
+  return id;
+}
+
 std::optional<gid_t> group_id(const std::string& name_or_number) {
   if (name_or_number.empty()) return std::nullopt;
-  if (std::all_of(name_or_number.begin(), name_or_number.end(),
-                  [](unsigned char c) { return std::isdigit(c); })) {
-    return static_cast<gid_t>(std::stoul(name_or_number));
-  }
+  if (all_digits(name_or_number)) return numeric_id(name_or_number);
   struct group gr {};
   struct group* found = nullptr;
   std::vector<char> buffer(nss_buffer_size);
