@@ -166,7 +166,7 @@ class http_connection final : public connection_base,
 
   void on_read(const std::error_code& ec, std::size_t n) {
     reading_ = false;
-    if (closed_) return;
+    if (closed_ || close_when_flushed_) return;
     if (ec) {
       on_end(ec);
       return;
@@ -247,8 +247,11 @@ class http_connection final : public connection_base,
       return false;
     }
     if (head.is_http11() && !head.has_host) {
+      // Node answers without emitting the request; behind a hanging one it goes on parsing.
       answer(answers, missing_host());
-      if (answering_) close_when_flushed_ = true;
+      answered_ = true;
+      if (!answering_) return true;
+      close_when_flushed_ = true;
       return false;
     }
     if (head.expect_other) {
