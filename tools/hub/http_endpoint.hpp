@@ -1,5 +1,6 @@
-// The hub's optional HTTP port: JSON-RPC over `POST /`, as the reference server's http
-// server takes it. Anything but a POST is never answered.
+// The hub's optional HTTP port: JSON-RPC over POST, as the reference server's Node.js http
+// server takes it (Node 20 defaults): keep-alive, pipelining, chunked bodies, its answers to
+// requests it cannot parse and its timeouts. Anything but a POST is never answered.
 #pragma once
 
 #include <asio/io_context.hpp>

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "proto/identity.hpp"
+#include "tools/hub/array_like.hpp"
 #include "tools/hub/js_json.hpp"
 
 namespace wss_hub {
@@ -66,13 +67,25 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-// isExcluded(): only {rcp:[…]} excludes anyone; anything else is silently ignored.
-bool is_excluded(const std::string& private_id, const json::value* exclude) {
+// isExcluded(): anything with a numeric `rcp.length` is searched; anything else excludes no one.
+bool is_excluded(const json::value& private_id, const json::value* exclude) {
   const auto* rcp = member(exclude, "rcp");
-  if (rcp == nullptr || !rcp->is_array()) return false;
-  const auto& list = rcp->get_array();
-  return std::any_of(list.begin(), list.end(),
-                     [&](const json::value& pid) { return js_loosely_equals(pid, private_id); });
+  if (null_or_absent(rcp)) return false;
+  const auto list = array_like::of(*rcp);
+  if (!list) return false;
+  for (std::size_t i = 0; i < list->iterations(); ++i) {
+    if (js_loosely_equals(&private_id, list->at(i))) return true;
+  }
+  return false;
+}
+
+// A peer's direct or broadcast message: `from` is left out when the sender has no private id.
+json::object peer_message(std::string_view type, const std::optional<json::value>& from,
+                          const json::value* data) {
+  json::object message{{"type", type}};
+  if (from) message.emplace("from", *from);
+  if (data != nullptr) message.emplace("data", *data);
+  return message;
 }
 
 }  // namespace
@@ -100,8 +113,8 @@ std::vector<outgoing> hub::on_close(conn_id conn) {
   std::vector<outgoing> out;
   // One close listener per WSS_Connect on this socket, each removing one entry.
   while (const auto removed = table_.remove_first_bound_to(conn)) {
-    spdlog::debug("hub: {} disconnected", *removed->private_id);
-    announce_disconnect(*removed->private_id, out);
+    spdlog::debug("hub: {} disconnected", removed->private_id.value_or("(null)"));
+    announce_disconnect(removed->private_id_value(), out);
   }
   if (!options_.leak_handshakes) table_.remove_unconnected_created_by(conn);
   return out;
@@ -194,13 +207,13 @@ void hub::handle_batch(const request_source& source, const json::value& batch,
 
 hub::method_result hub::handshake(const call& c) {
   if (c.params == nullptr) return internal_error();
-  const auto user_token = string_member(c.params, "user_token");
-  if (!user_token || user_token->empty()) return invalid_params("Invalid user token.");
-  if (table_.has_user_token(*user_token)) {
+  // The server takes any user token, even none, and compares them with `==`.
+  const auto* user_token = member(c.params, "user_token");
+  if (table_.has_user_token(user_token)) {
     return session_close("User token already exists for your IP.");
   }
+  const bool first_from_ip = !table_.has_group(c.source.ip);
   const auto& entries = table_.entries_of(c.source.ip);
-  const bool first_from_ip = entries.empty();
   if (!first_from_ip && entries.size() >= options_.max_per_ip) {
     auto error = session_close("Too many connections from your IP.");
     error.data =
@@ -209,7 +222,7 @@ hub::method_result hub::handshake(const call& c) {
   }
   const auto server_token = wssd::proto::random_token();
   session_entry entry;
-  entry.user_token = std::string(*user_token);
+  if (user_token != nullptr) entry.user_token = *user_token;
   entry.server_token = server_token;
   entry.creator = c.source.conn;
   table_.add(c.source.ip, std::move(entry));
@@ -236,35 +249,33 @@ hub::method_result hub::connect(const call& c) {
   if (table_.entries_of(c.source.ip).empty()) {
     return session_close("Session handshake not established.");
   }
-  const auto user_token = string_member(c.params, "user_token");
-  auto* entry = user_token ? table_.first_with_user_token(c.source.ip, *user_token) : nullptr;
+  auto* entry = table_.first_with_user_token(c.source.ip, member(c.params, "user_token"));
   if (entry == nullptr) return session_close("Socket session can't be established at this time.");
-  if (string_member(c.params, "server_token") != entry->server_token) {
-    return session_close("Token mismatch.");
-  }
+  if (!tokens_match(*entry, c)) return session_close("Token mismatch.");
   if (entry->connected()) return session_close("Socket session exists.");
   return bind_session(c, *entry);
 }
 
 hub::method_result hub::bind_session(const call& c, session_entry& entry) {
   const auto& options = *member(c.params, "options");
+  const auto* user_token = member(c.params, "user_token");
   entry.socket = c.source.conn;
-  entry.private_id = wssd::proto::private_id_for(entry.server_token, entry.user_token);
+  entry.private_id = make_private_id(c);
   entry.options = options;
   json::array peers;
   json::array peer_options;
   for (const auto* peer : table_.connected()) {
-    if (peer->user_token == entry.user_token) continue;
+    if (js_loosely_equals(peer->user_token_value(), user_token)) continue;
     json::object announcement{
-        {"type", "session"}, {"connect", *entry.private_id}, {"options", options}};
+        {"type", "session"}, {"connect", entry.private_id_value()}, {"options", options}};
     if (!push(c.out, peer->socket, std::move(announcement))) return internal_error();
-    peers.emplace_back(*peer->private_id);
+    peers.push_back(peer->private_id_value());
     peer_options.push_back(peer->options);
   }
   return json::object{{"message", "open"},
                       {"connect", std::move(peers)},
                       {"options", std::move(peer_options)},
-                      {"private_id", *entry.private_id}};
+                      {"private_id", entry.private_id_value()}};
 }
 
 hub::method_result hub::send(const call& c) {
@@ -272,60 +283,61 @@ hub::method_result hub::send(const call& c) {
     return make_error(rpc_code::wrong_transport,
                       "WebSocket connect request must be made through a WebSocket connection.");
   }
+  // handshakeOK() looks at the table before the params: without entries nothing throws.
+  if (table_.entries_of(c.source.ip).empty()) return session_close("Handshake not established.");
   if (c.params == nullptr) return internal_error();
-  const auto user_token = string_member(c.params, "user_token");
-  const auto* sender =
-      user_token ? table_.first_with_user_token(c.source.ip, *user_token) : nullptr;
-  if (sender == nullptr || string_member(c.params, "server_token") != sender->server_token ||
-      !sender->connected()) {
+  // Any entry that handshook will do, connected or not: only unknown tokens are refused.
+  const auto* sender = table_.first_with_user_token(c.source.ip, member(c.params, "user_token"));
+  if (sender == nullptr || !tokens_match(*sender, c)) {
     return session_close("Handshake not established.");
   }
   const auto* type = member(c.params, "type");
   if (null_or_absent(type)) return invalid_params(R"(Message "type" not specified.)");
+  const auto from = caller_private_id(c);
   if (!type->is_string()) return internal_error();  // type.toLowerCase() throws
   const auto kind = ascii_lower(type->get_string());
-  if (kind == "direct") return send_direct(c, *sender);
-  if (kind == "broadcast") return send_broadcast(c, *sender);
+  if (kind == "direct") return send_direct(c, from);
+  if (kind == "broadcast") return send_broadcast(c, from);
   return invalid_params(R"(Unrecognized message "type".)");
 }
 
-hub::method_result hub::send_direct(const call& c, const session_entry& sender) {
+hub::method_result hub::send_direct(const call& c, const std::optional<json::value>& from) {
   const auto* to = member(c.params, "to");
   if (null_or_absent(to)) return invalid_params(R"(Recipient(s) "to" not specified.)");
   if (!js_typeof_object(*to)) return invalid_params(R"(Recipient(s) "to" must be an object.)");
   const auto* rcp = member(to, "rcp");
-  if (rcp != nullptr && rcp->is_null()) return internal_error();  // rcp.length throws
-  if (rcp == nullptr || !rcp->is_array()) {
+  if (rcp == nullptr || !js_typeof_object(*rcp)) {
     return invalid_params(R"(Recipient(s) "to.rcp" must be an array.)");
   }
+  if (rcp->is_null()) return internal_error();  // rcp.length throws
+  const auto recipients = array_like::of(*rcp);
+  if (!recipients) return invalid_params(R"(Recipient(s) "to.rcp" must be an array.)");
   const auto* data = member(c.params, "data");
-  const auto& recipients = rcp->get_array();
   // sendDirect() verbatim: peers outside, recipients inside, and its early break.
-  std::size_t sent = 0;
+  double sent = 0;
   for (const auto* peer : table_.connected()) {
-    for (const auto& pid : recipients) {
-      if (js_loosely_equals(pid, *peer->private_id)) {
-        json::object message{{"type", "direct"}, {"from", *sender.private_id}};
-        if (data != nullptr) message.emplace("data", *data);
-        if (!push(c.out, peer->socket, std::move(message))) return internal_error();
+    const auto peer_id = peer->private_id_value();
+    for (std::size_t i = 0; i < recipients->iterations(); ++i) {
+      if (js_loosely_equals(recipients->at(i), &peer_id)) {
+        if (!push(c.out, peer->socket, peer_message("direct", from, data))) {
+          return internal_error();
+        }
         ++sent;
       }
-      if (sent >= recipients.size()) break;
+      if (sent >= recipients->length()) break;
     }
   }
   return json::object{{"message", "ok"}};
 }
 
-hub::method_result hub::send_broadcast(const call& c, const session_entry& sender) {
+hub::method_result hub::send_broadcast(const call& c, const std::optional<json::value>& from) {
   const auto* data = member(c.params, "data");
   const auto* exclude = member(c.params, "exclude");
+  const json::value* sender = from ? &*from : nullptr;
   for (const auto* peer : table_.connected()) {
-    if (*peer->private_id == *sender.private_id || is_excluded(*peer->private_id, exclude)) {
-      continue;
-    }
-    json::object message{{"type", "broadcast"}, {"from", *sender.private_id}};
-    if (data != nullptr) message.emplace("data", *data);
-    if (!push(c.out, peer->socket, std::move(message))) return internal_error();
+    const auto peer_id = peer->private_id_value();
+    if (js_loosely_equals(&peer_id, sender) || is_excluded(peer_id, exclude)) continue;
+    if (!push(c.out, peer->socket, peer_message("broadcast", from, data))) return internal_error();
   }
   return json::object{{"message", "ok"}};
 }
@@ -340,33 +352,32 @@ hub::method_result hub::session(const call& c) {
   }
   const auto action = string_member(c.params, "action");
   if (!action) return invalid_params(R"(Invalid "action" parameter.)");
-  const auto* own = table_.first_bound_to(c.source.conn);
-  if (own == nullptr) {
+  // By tokens, on any transport: the caller must hold those of a connected session.
+  const auto own = caller_private_id(c);
+  if (!own || own->is_null()) {
     return make_error(rpc_code::action_disallowed, "Session not established.");
   }
-  if (*action == "setPID") return set_private_id(c, *own->private_id);
+  if (*action == "setPID") return set_private_id(c, *own);
   if (*action == "getPID") return get_private_id(c);
   return invalid_params(R"(Unrecognized "action".)");
 }
 
-// The tokens pick the entries (any of this IP); the old id is the one of the asking socket.
-// Tokens that match nothing give an empty result and a change push without newPrivateID.
-hub::method_result hub::set_private_id(const call& c, std::string old_private_id) {
+hub::method_result hub::set_private_id(const call& c, const json::value& old_private_id) {
   const auto new_private_id = string_member(c.params, "privateID");
   if (!new_private_id) return invalid_params(R"(Invalid "privateID" parameter.)");
-  const auto user_token = string_member(c.params, "user_token").value_or("");
-  const auto server_token = string_member(c.params, "server_token").value_or("");
-  const auto matches = table_.with_tokens(c.source.ip, user_token, server_token);
+  const auto* user_token = member(c.params, "user_token");
   json::object result;
-  json::object change;
-  if (!matches.empty()) {
-    for (auto* entry : matches) entry->private_id = std::string(*new_private_id);
-    result.emplace("privateID", *new_private_id);
-    change.emplace("newPrivateID", *new_private_id);
+  for (auto* entry :
+       table_.with_tokens(c.source.ip, user_token, member(c.params, "server_token"))) {
+    entry->private_id = std::string(*new_private_id);
+    result["privateID"] = *new_private_id;
   }
+  json::object change;
+  if (const auto* changed = result.if_contains("privateID"))
+    change.emplace("newPrivateID", *changed);
   change.emplace("oldPrivateID", old_private_id);
   for (const auto* peer : table_.connected()) {
-    if (peer->user_token == user_token) continue;
+    if (js_loosely_equals(peer->user_token_value(), user_token)) continue;
     if (!push(c.out, peer->socket, json::object{{"type", "session"}, {"change", change}})) {
       return internal_error();
     }
@@ -375,17 +386,45 @@ hub::method_result hub::set_private_id(const call& c, std::string old_private_id
 }
 
 hub::method_result hub::get_private_id(const call& c) {
-  const auto user_token = string_member(c.params, "user_token").value_or("");
-  const auto server_token = string_member(c.params, "server_token").value_or("");
   json::object result;
-  for (const auto* entry : table_.with_tokens(c.source.ip, user_token, server_token)) {
-    if (entry->private_id) {
-      result["privateID"] = *entry->private_id;
+  for (const auto* entry : table_.with_tokens(c.source.ip, member(c.params, "user_token"),
+                                              member(c.params, "server_token"))) {
+    if (entry->connected()) {
+      result["privateID"] = entry->private_id_value();
     } else {
-      result.erase("privateID");
+      result.erase("privateID");  // undefined
     }
   }
   return result;
+}
+
+bool hub::tokens_match(const session_entry& entry, const call& c) {
+  const json::value server_token(entry.server_token);
+  return js_loosely_equals(&server_token, member(c.params, "server_token"));
+}
+
+std::optional<std::string> hub::make_private_id(const call& c) {
+  const auto server_token = string_member(c.params, "server_token");
+  const auto user_token = string_member(c.params, "user_token");
+  if (!server_token || !user_token || server_token->empty() || user_token->empty()) {
+    return std::nullopt;
+  }
+  return wssd::proto::private_id_for(std::string(*server_token), std::string(*user_token));
+}
+
+// getPrivateID(): null for tokens that are not non-empty strings or match nothing, nothing
+// (undefined) for an entry that never connected. An IP it does not know gets an empty group.
+std::optional<json::value> hub::caller_private_id(const call& c) {
+  if (!table_.has_group(c.source.ip)) {
+    table_.ensure_group(c.source.ip);
+    return json::value();
+  }
+  if (!make_private_id(c)) return json::value();
+  const auto matches = table_.with_tokens(c.source.ip, member(c.params, "user_token"),
+                                          member(c.params, "server_token"));
+  if (matches.empty()) return json::value();
+  if (!matches.front()->connected()) return std::nullopt;
+  return matches.front()->private_id_value();
 }
 
 bool hub::push(std::vector<outgoing>& out, conn_id to, json::object result) const {
@@ -397,11 +436,10 @@ bool hub::push(std::vector<outgoing>& out, conn_id to, json::object result) cons
   return true;
 }
 
-void hub::announce_disconnect(const std::string& private_id, std::vector<outgoing>& out) const {
+// The close listener skips sockets that are not open rather than throwing on them.
+void hub::announce_disconnect(const json::value& private_id, std::vector<outgoing>& out) const {
   for (const auto* peer : table_.connected()) {
-    if (!push(out, peer->socket, json::object{{"type", "session"}, {"disconnect", private_id}})) {
-      return;
-    }
+    push(out, peer->socket, json::object{{"type", "session"}, {"disconnect", private_id}});
   }
 }
 

@@ -76,14 +76,21 @@ class hub {
   method_result session(const call& c);
 
   method_result bind_session(const call& c, session_entry& entry);
-  method_result send_direct(const call& c, const session_entry& sender);
-  method_result send_broadcast(const call& c, const session_entry& sender);
-  method_result set_private_id(const call& c, std::string old_private_id);
+  method_result send_direct(const call& c, const std::optional<boost::json::value>& from);
+  method_result send_broadcast(const call& c, const std::optional<boost::json::value>& from);
+  method_result set_private_id(const call& c, const boost::json::value& old_private_id);
   method_result get_private_id(const call& c);
+
+  // The request's server token `==` the entry's.
+  static bool tokens_match(const session_entry& entry, const call& c);
+  // makePrivateID() of the request's tokens; none unless both are non-empty strings.
+  static std::optional<std::string> make_private_id(const call& c);
+  // What the server takes for the caller's private id (getPrivateID()); nullopt: undefined.
+  std::optional<boost::json::value> caller_private_id(const call& c);
 
   // Queues a push unless the recipient is closing; false then.
   bool push(std::vector<outgoing>& out, conn_id to, boost::json::object result) const;
-  void announce_disconnect(const std::string& private_id, std::vector<outgoing>& out) const;
+  void announce_disconnect(const boost::json::value& private_id, std::vector<outgoing>& out) const;
 
   hub_options options_;
   open_probe is_open_;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -23,17 +25,62 @@ double to_double(const json::value& v) {
   return v.get_double();
 }
 
-// Number(text) for the plain decimal strings the server compares against.
+bool is_digit(char c, int base) {
+  const auto u = static_cast<unsigned char>(c);
+  const int d = std::isdigit(u) ? c - '0' : std::isalpha(u) ? std::tolower(u) - 'a' + 10 : 99;
+  return d < base;
+}
+
+// Number(text): StringToNumber of ECMA-262 (whitespace other than ASCII and NBSP aside).
 double js_string_to_number(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\n\r\f\v");
-  if (first == std::string_view::npos) return 0;
-  text = text.substr(first, text.find_last_not_of(" \t\n\r\f\v") - first + 1);
-  double d = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return std::numeric_limits<double>::quiet_NaN();
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  static constexpr std::string_view space = " \t\n\r\f\v";
+  while (!text.empty() && space.find(text.front()) != std::string_view::npos) text.remove_prefix(1);
+  while (!text.empty() && space.find(text.back()) != std::string_view::npos) text.remove_suffix(1);
+  if (text.empty()) return 0;
+  if (text.size() > 2 && text[0] == '0') {
+    const int base = std::tolower(text[1]) == 'x'   ? 16
+                     : std::tolower(text[1]) == 'o' ? 8
+                     : std::tolower(text[1]) == 'b' ? 2
+                                                    : 0;
+    if (base != 0) {
+      double d = 0;
+      for (const char c : text.substr(2)) {
+        if (!is_digit(c, base)) return nan;
+        d = d * base + (std::isdigit(static_cast<unsigned char>(c))
+                            ? c - '0'
+                            : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+      }
+      return d;
+    }
   }
-  return d;
+  const bool negative = text.front() == '-';
+  const auto unsigned_part = text.front() == '-' || text.front() == '+' ? text.substr(1) : text;
+  if (unsigned_part == "Infinity") {
+    return negative ? -std::numeric_limits<double>::infinity()
+                    : std::numeric_limits<double>::infinity();
+  }
+  // StrDecimalLiteral: digits with an optional fraction and exponent; "1." and ".5" count.
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const auto start = i;
+    while (i < unsigned_part.size() && is_digit(unsigned_part[i], 10)) ++i;
+    return i - start;
+  };
+  std::size_t mantissa = digits();
+  if (i < unsigned_part.size() && unsigned_part[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return nan;
+  if (i < unsigned_part.size() && std::tolower(unsigned_part[i]) == 'e') {
+    ++i;
+    if (i < unsigned_part.size() && (unsigned_part[i] == '+' || unsigned_part[i] == '-')) ++i;
+    if (digits() == 0) return nan;
+  }
+  if (i != unsigned_part.size()) return nan;
+  const std::string literal(text);
+  return std::strtod(literal.c_str(), nullptr);
 }
 
 // A key that JavaScript treats as an array index and therefore enumerates first.
@@ -228,20 +275,31 @@ std::string js_to_string(const json::value& v) {
   }
 }
 
-bool js_loosely_equals(const json::value& v, std::string_view text) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return false;
-    case json::kind::string:
-      return v.get_string() == text;
-    case json::kind::bool_:
-      return (v.get_bool() ? 1.0 : 0.0) == js_string_to_number(text);
-    case json::kind::object:
-    case json::kind::array:
-      return js_to_string(v) == text;
-    default:
-      return to_double(v) == js_string_to_number(text);
+bool js_loosely_equals(const json::value* a, const json::value* b) {
+  const bool a_nullish = a == nullptr || a->is_null();
+  const bool b_nullish = b == nullptr || b->is_null();
+  if (a_nullish || b_nullish) return a_nullish && b_nullish;
+  // Objects from two different parses are never the same object.
+  if (a->is_structured() && b->is_structured()) return false;
+  if (a->is_structured()) {
+    const json::value primitive(js_to_string(*a));
+    return js_loosely_equals(&primitive, b);
   }
+  if (b->is_structured()) return js_loosely_equals(b, a);
+  if (a->is_bool() || b->is_bool()) {  // a boolean compares as 0 or 1
+    const json::value x = a->is_bool() ? json::value(a->get_bool() ? 1 : 0) : *a;
+    const json::value y = b->is_bool() ? json::value(b->get_bool() ? 1 : 0) : *b;
+    return js_loosely_equals(&x, &y);
+  }
+  if (a->is_string() && b->is_string()) return a->get_string() == b->get_string();
+  const double x = a->is_string() ? js_string_to_number(a->get_string()) : to_double(*a);
+  const double y = b->is_string() ? js_string_to_number(b->get_string()) : to_double(*b);
+  return x == y;
+}
+
+bool js_loosely_equals(const json::value& v, std::string_view text) {
+  const json::value string(text);
+  return js_loosely_equals(&v, &string);
 }
 
 bool js_missing_or_empty(const json::value* v) {

@@ -24,7 +24,10 @@ std::string js_number(double d);
 // String(v): what a template literal or `==` against a string compares.
 std::string js_to_string(const boost::json::value& v);
 
-// `v == text` with JavaScript's loose equality (v is never undefined here).
+// `a == b` with JavaScript's loose equality; nullptr is undefined. Two objects or arrays are
+// never equal: the server only ever compares values from different requests.
+bool js_loosely_equals(const boost::json::value* a, const boost::json::value* b);
+// `v == text`.
 bool js_loosely_equals(const boost::json::value& v, std::string_view text);
 
 // `v == undefined || v == null || v == ""`: how the server tests for a missing parameter.

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,13 +10,16 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/integration/hub/raw_http.hpp"
 #include "tests/integration/hub/raw_ws.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/http_test_client.hpp"
 #include "tests/support/hub_process.hpp"
 #include "tests/support/test_cert.hpp"
@@ -513,8 +517,6 @@ TEST_F(hub_conformance, handshake_errors) {
   EXPECT_EQ(error_code_of(
                 call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Handshake","id":1,"params":null})")),
             -32603);
-  EXPECT_EQ(error_code_of(call(*ws, request("WSS_Handshake", {{"user_token", 5}}))), -32602);
-  EXPECT_EQ(error_code_of(call(*ws, request("WSS_Handshake", {{"user_token", ""}}))), -32602);
   handshake(*ws, "taken");
   auto other = open_socket();
   const auto duplicate = handshake(*other, "taken");
@@ -600,6 +602,211 @@ TEST_F(hub_conformance, session_errors) {
                              {{"user_token", "s"}, {"server_token", ""}, {"action", "getPID"}}))),
             -32602);
   EXPECT_EQ(error_code_of(call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Session","id":4})")), -32603);
+}
+
+// ---- Decisions taken from the reference server's source ----
+
+TEST_F(hub_conformance, session_with_the_right_user_token_but_a_wrong_server_token) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  for (const char* action : {"getPID", "setPID"}) {
+    const auto reply = call(*a.ws, request("WSS_Session", {{"user_token", a.user_token},
+                                                           {"server_token", "wrong"},
+                                                           {"action", action},
+                                                           {"privateID", "stolen"}}));
+    EXPECT_EQ(error_code_of(reply), -32003) << action;
+    EXPECT_EQ(error_message_of(reply), "Session not established.") << action;
+  }
+  expect_silence(*b.ws);  // no change was announced
+  EXPECT_EQ(string_at(session(a, {{"action", "getPID"}}), "/result/privateID"), a.private_id);
+}
+
+TEST_F(hub_conformance, session_is_found_by_tokens_not_by_socket) {
+  start_hub(with_http());
+  auto a = join();
+  auto b = join();
+  auto c = join();
+  a.ws->receive();
+  a.ws->receive();
+  b.ws->receive();
+  // a's tokens over b's socket: the change is a's, old id included.
+  auto params = a.tokens();
+  params["action"] = "setPID";
+  params["privateID"] = "a-alias";
+  const json::value change = {{"newPrivateID", "a-alias"}, {"oldPrivateID", a.private_id}};
+  // b is not a's session: it gets the push, before its answer.
+  EXPECT_EQ(at(call(*b.ws, request("WSS_Session", params)), "/result/change"), change);
+  EXPECT_EQ(string_at(parse(b.ws->receive()), "/result/privateID"), "a-alias");
+  EXPECT_EQ(at(parse(c.ws->receive()), "/result/change"), change);
+  expect_silence(*a.ws);
+
+  // Over HTTP, too: WSS_Session has no transport check.
+  auto get = c.tokens();
+  get["action"] = "getPID";
+  const auto reply = post(request("WSS_Session", get));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(string_at(parse(reply->body), "/result/privateID"), c.private_id);
+  auto set = c.tokens();
+  set["action"] = "setPID";
+  set["privateID"] = "c-alias";
+  ASSERT_TRUE(post(request("WSS_Session", set)));
+  EXPECT_EQ(at(parse(a.ws->receive()), "/result/change"),
+            json::value({{"newPrivateID", "c-alias"}, {"oldPrivateID", c.private_id}}));
+}
+
+TEST_F(hub_conformance, session_of_an_entry_that_never_connected_is_not_established) {
+  start_hub();
+  auto a = join();
+  // A second handshake on a's connected socket, never connected.
+  const auto server_token = string_at(handshake(*a.ws, "second"), "/result/server_token");
+  const auto reply = call(*a.ws, request("WSS_Session", {{"user_token", "second"},
+                                                         {"server_token", server_token},
+                                                         {"action", "getPID"}}));
+  EXPECT_EQ(error_code_of(reply), -32003);
+  EXPECT_EQ(error_message_of(reply), "Session not established.");
+}
+
+TEST_F(hub_conformance, handshake_only_session_broadcasts_and_sends_without_from) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  peer quiet{open_socket(), new_user_token(), {}, {}};
+  quiet.server_token = string_at(handshake(*quiet.ws, quiet.user_token), "/result/server_token");
+  EXPECT_EQ(at(send(quiet, {{"type", "broadcast"}, {"data", "hi"}}), "/result/message"),
+            json::value("ok"));
+  const json::value no_from = {{"jsonrpc", "2.0"},
+                               {"result", {{"type", "broadcast"}, {"data", "hi"}}}};
+  EXPECT_EQ(parse(a.ws->receive()), no_from);
+  EXPECT_EQ(parse(b.ws->receive()), no_from);
+  EXPECT_EQ(at(send(quiet, {{"type", "direct"}, {"to", {{"rcp", {b.private_id}}}}, {"data", 1}}),
+               "/result/message"),
+            json::value("ok"));
+  EXPECT_EQ(parse(b.ws->receive()),
+            json::value({{"jsonrpc", "2.0"}, {"result", {{"type", "direct"}, {"data", 1}}}}));
+  expect_silence(*a.ws);
+  // Tokens the hub does not know at all are still refused.
+  const auto stranger = call(*quiet.ws, request("WSS_Send", {{"user_token", "nobody"},
+                                                             {"server_token", quiet.server_token},
+                                                             {"type", "broadcast"}}));
+  EXPECT_EQ(error_message_of(stranger), "Handshake not established.");
+}
+
+TEST_F(hub_conformance, send_without_params_from_an_ip_without_entries_is_not_a_handshake) {
+  start_hub();
+  auto ws = open_socket();
+  const auto reply = call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Send","id":3})");
+  EXPECT_EQ(error_code_of(reply), -32001);
+  EXPECT_EQ(error_message_of(reply), "Handshake not established.");
+}
+
+TEST_F(hub_conformance, from_is_the_current_private_id_after_set_pid) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  a.ws->receive();
+  session(a, {{"action", "setPID"}, {"privateID", "renamed"}});
+  b.ws->receive();  // the change
+  send(a, {{"type", "direct"}, {"to", {{"rcp", {b.private_id}}}}});
+  EXPECT_EQ(string_at(parse(b.ws->receive()), "/result/from"), "renamed");
+}
+
+TEST_F(hub_conformance, handshake_takes_any_user_token_and_compares_them_loosely) {
+  start_hub();
+  auto ws = open_socket();
+  EXPECT_EQ(string_at(call(*ws, request("WSS_Handshake", {{"user_token", 5}})), "/result/message"),
+            "accept");
+  EXPECT_EQ(error_message_of(call(*ws, request("WSS_Handshake", {{"user_token", "5"}}))),
+            "User token already exists for your IP.");  // 5 == "5"
+  EXPECT_EQ(string_at(call(*ws, request("WSS_Handshake", {{"user_token", ""}})), "/result/message"),
+            "accept");
+  EXPECT_EQ(string_at(call(*ws, R"({"jsonrpc":"2.0","method":"WSS_Handshake","id":1,"params":{}})"),
+                      "/result/message"),
+            "accept");
+  EXPECT_EQ(error_message_of(call(*ws, request("WSS_Handshake", {{"user_token", nullptr}}))),
+            "User token already exists for your IP.");  // null == undefined
+}
+
+TEST_F(hub_conformance, tokens_that_are_not_strings_connect_with_a_null_private_id) {
+  start_hub();
+  auto a = join();
+  auto ws = open_socket();
+  const auto server_token =
+      string_at(call(*ws, request("WSS_Handshake", {{"user_token", 42}})), "/result/server_token");
+  const auto opened = call(*ws, request("WSS_Connect", {{"user_token", 42},
+                                                        {"server_token", server_token},
+                                                        {"options", default_options()}}));
+  EXPECT_EQ(string_at(opened, "/result/message"), "open");
+  EXPECT_TRUE(at(opened, "/result/private_id").is_null());
+  EXPECT_EQ(at(opened, "/result/connect"), json::array({json::value(a.private_id)}));
+  const auto announced = parse(a.ws->receive());
+  ASSERT_TRUE(announced.at_pointer("/result").get_object().contains("connect"));
+  EXPECT_TRUE(at(announced, "/result/connect").is_null());
+}
+
+TEST_F(hub_conformance, recipients_may_be_any_array_like) {
+  start_hub();
+  auto a = join();
+  auto b = join();
+  auto c = join();
+  a.ws->receive();
+  a.ws->receive();
+  b.ws->receive();
+  EXPECT_EQ(at(send(a, {{"type", "direct"},
+                        {"to", {{"rcp", {{"length", 1}, {"0", c.private_id}}}}},
+                        {"data", "obj"}}),
+               "/result/message"),
+            json::value("ok"));
+  EXPECT_EQ(string_at(parse(c.ws->receive()), "/result/data"), "obj");
+  // exclude.rcp is searched by index: a string's characters, too.
+  session(b, {{"action", "setPID"}, {"privateID", "x"}});
+  a.ws->receive();
+  c.ws->receive();
+  send(a, {{"type", "broadcast"}, {"data", "not for x"}, {"exclude", {{"rcp", "xyz"}}}});
+  EXPECT_EQ(string_at(parse(c.ws->receive()), "/result/data"), "not for x");
+  expect_silence(*b.ws);
+}
+
+TEST_F(hub_conformance, a_session_from_an_unknown_ip_leaves_an_empty_group_behind) {
+  // With no entries allowed per IP only the very first handshake of an IP gets through; the
+  // group WSS_Session leaves makes the next one from that IP not the first.
+  start_hub(with_args({"--max-per-ip", "0"}));
+  auto ws = open_socket();
+  EXPECT_EQ(error_code_of(call(
+                *ws, request("WSS_Session",
+                             {{"user_token", "u"}, {"server_token", "s"}, {"action", "getPID"}}))),
+            -32003);
+  const auto refused = handshake(*ws, "u");
+  EXPECT_EQ(error_message_of(refused), "Too many connections from your IP.");
+  EXPECT_EQ(at(refused, "/error/data"),
+            json::value({{"numconnections", 0}, {"maxconnections", 0}}));
+}
+
+TEST_F(hub_conformance, disconnect_skips_a_closing_socket_and_reaches_the_rest) {
+  start_hub();
+  // Two sessions on one socket, then a peer after them in the table.
+  auto ws = open_socket();
+  std::vector<std::string> pids;
+  for (const char* user : {"first", "second"}) {
+    const auto server_token = string_at(handshake(*ws, user), "/result/server_token");
+    ASSERT_TRUE(ws->send_text(request(
+        "WSS_Connect",
+        {{"user_token", user}, {"server_token", server_token}, {"options", default_options()}})));
+    auto opened = parse(ws->receive());
+    if (is_push(opened)) opened = parse(ws->receive());  // the first session hears of the second
+    pids.push_back(string_at(opened, "/result/private_id"));
+  }
+  auto rest = join();
+  // Each session's close listener announces it; the socket's other session is closing
+  // by then and is skipped, not the end of the fan-out.
+  ASSERT_TRUE(ws->close());
+  for (const auto& pid : pids) {
+    EXPECT_EQ(
+        parse(rest.ws->receive()),
+        json::value({{"jsonrpc", "2.0"}, {"result", {{"type", "session"}, {"disconnect", pid}}}}));
+  }
 }
 
 // ---- Per-IP limit and the handshake leak ----
@@ -740,6 +947,298 @@ TEST_F(hub_conformance, http_get_is_never_answered) {
   start_hub(with_http());
   EXPECT_FALSE(send_http({"127.0.0.1", hub_->http_port(), false, "GET", "/", "text/plain", ""},
                          quiet_period));
+}
+
+// ---- HTTP as Node's http server ----
+
+constexpr auto http_wait = 5s;
+// 100 MiB, the hub's bound on a request body (the reference server has none).
+constexpr std::size_t max_body = 100 * 1024 * 1024;
+
+std::string handshake_request(const std::string& user_token) {
+  return request("WSS_Handshake", {{"user_token", user_token}}, json::value(user_token));
+}
+
+// The names of the header lines of a response, in order.
+std::vector<std::string> header_names(const raw_http_response& r) {
+  std::vector<std::string> names;
+  std::size_t pos = r.head.find("\r\n");
+  while (pos != std::string::npos) {
+    const auto start = pos + 2;
+    pos = r.head.find("\r\n", start);
+    const auto line = r.head.substr(start, pos == std::string::npos ? pos : pos - start);
+    names.push_back(line.substr(0, line.find(':')));
+  }
+  return names;
+}
+
+// The peak resident memory of a process, in KiB.
+std::size_t peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+TEST_F(hub_conformance, http_chunked_request_body_is_accepted) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  ASSERT_TRUE(http.send(http_post_chunked(handshake_request("chunky"), 7)));
+  const auto reply = http.read_response(http_wait);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  const auto accepted = parse(reply->body);
+  EXPECT_EQ(string_at(accepted, "/result/message"), "accept") << reply->body;
+  EXPECT_EQ(at(accepted, "/id"), json::value("chunky"));
+}
+
+TEST_F(hub_conformance, http_keep_alive_answers_every_request_on_one_connection) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  for (const char* user : {"ka-1", "ka-2", "ka-3"}) {
+    ASSERT_TRUE(http.send(http_post(handshake_request(user))));
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply) << "no answer for " << user;
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_EQ(reply->header("Connection"), "keep-alive");
+    EXPECT_EQ(reply->header("Keep-Alive"), "timeout=5");
+    EXPECT_EQ(at(parse(reply->body), "/id"), json::value(user));
+  }
+  // Pipelined: both in one write, answered in order.
+  ASSERT_TRUE(http.send(http_post(handshake_request("ka-4")) +
+                        http_post_chunked(handshake_request("ka-5"), 5)));
+  for (const char* user : {"ka-4", "ka-5"}) {
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply) << "no answer for " << user;
+    EXPECT_EQ(at(parse(reply->body), "/id"), json::value(user));
+  }
+}
+
+TEST_F(hub_conformance, http_response_head_is_nodes) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  ASSERT_TRUE(http.send(http_post(handshake_request("head"))));
+  const auto reply = http.read_response(http_wait);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->head.substr(0, reply->head.find("\r\n")), "HTTP/1.1 200 OK");
+  EXPECT_EQ(header_names(*reply),
+            (std::vector<std::string>{"Access-Control-Allow-Origin", "Content-Type", "Date",
+                                      "Connection", "Keep-Alive", "Content-Length"}));
+  EXPECT_EQ(reply->header("Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(reply->header("Content-Type"), "application/json-rpc");
+  EXPECT_EQ(reply->header("Date").value_or("").size(), 29u);  // Tue, 01 Dec 2026 09:39:06 GMT
+}
+
+TEST_F(hub_conformance, http_connection_close_is_honoured) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  ASSERT_TRUE(http.send(http_post(handshake_request("bye"), "Connection: close\r\n")));
+  const auto reply = http.read_response(http_wait);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->header("Connection"), "close");
+  EXPECT_FALSE(reply->header("Keep-Alive"));
+  EXPECT_EQ(at(parse(reply->body), "/id"), json::value("bye"));
+  EXPECT_EQ(http.wait_closed(http_wait), raw_http::status::eof);
+  EXPECT_EQ(http.rest(), "");
+}
+
+TEST_F(hub_conformance, http_1_0_closes_after_the_answer_and_ends_the_body_with_it) {
+  start_hub(with_http());
+  // Node closes HTTP/1.0 connections even when asked to keep them (the body has no length).
+  for (const char* extra : {"", "Connection: keep-alive\r\n"}) {
+    raw_http http;
+    ASSERT_TRUE(http.open(hub_->http_port()));
+    const std::string user = std::string("old-") + (*extra == '\0' ? "plain" : "ka");
+    ASSERT_TRUE(http.send(http_post(handshake_request(user), extra, "HTTP/1.0")));
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply) << extra;
+    EXPECT_EQ(reply->header("Connection"), "close");
+    EXPECT_FALSE(reply->header("Content-Length"));
+    EXPECT_EQ(at(parse(reply->body), "/id"), json::value(user));
+  }
+}
+
+TEST_F(hub_conformance, http_idle_keep_alive_connection_is_closed_after_the_timeout) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  ASSERT_TRUE(http.send(http_post(handshake_request("idle"))));
+  ASSERT_TRUE(http.read_response(http_wait));
+  const auto answered = std::chrono::steady_clock::now();
+  EXPECT_EQ(http.wait_closed(10s), raw_http::status::eof);
+  const auto idle = std::chrono::steady_clock::now() - answered;
+  EXPECT_GT(idle, 5s);  // Keep-Alive: timeout=5 holds
+  EXPECT_LT(idle, 7s);
+}
+
+TEST_F(hub_conformance, http_requests_node_cannot_parse_get_its_answers) {
+  start_hub(with_http());
+  const auto exchange = [&](const std::string& bytes) {
+    raw_http http;
+    EXPECT_TRUE(http.open(hub_->http_port()));
+    EXPECT_TRUE(http.send(bytes));
+    auto reply = http.read_response(http_wait);
+    const auto closed = http.wait_closed(1s);
+    return std::make_pair(reply, closed);
+  };
+  const std::string bad = "HTTP/1.1 400 Bad Request\r\nConnection: close";
+  for (const std::string bytes :
+       {std::string("FOO / HTTP/1.1\r\nHost: x\r\n\r\n"), std::string("hello\r\n\r\n"),
+        std::string("POST / HTTP/1.1\nHost: x\nContent-Length: 1\n\n{"),
+        std::string(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n{"),
+        std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: "
+                    "chunked\r\n\r\n0\r\n\r\n"),
+        std::string("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\n{\r\n"),
+        // A parse error in the same read pre-empts the answer to the good request before it.
+        http_post(handshake_request("pre-empted")) + "garbage\r\n\r\n"}) {
+    const auto [reply, closed] = exchange(bytes);
+    ASSERT_TRUE(reply) << bytes;
+    EXPECT_EQ(reply->head, bad) << bytes;
+    EXPECT_EQ(closed, raw_http::status::eof) << bytes;
+  }
+  // Node 20 requires Host on HTTP/1.1 and answers through its response object.
+  const auto [no_host, closed] = exchange("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}");
+  ASSERT_TRUE(no_host);
+  EXPECT_EQ(no_host->status, 400);
+  EXPECT_EQ(header_names(*no_host),
+            (std::vector<std::string>{"Connection", "Date", "Transfer-Encoding"}));
+  EXPECT_EQ(closed, raw_http::status::eof);
+}
+
+TEST_F(hub_conformance, http_expect_headers_are_handled_as_node_does) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  const auto body = handshake_request("expects");
+  ASSERT_TRUE(http.send("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n"));
+  const auto go_on = http.read_response(http_wait);
+  ASSERT_TRUE(go_on);
+  EXPECT_EQ(go_on->head, "HTTP/1.1 100 Continue");
+  ASSERT_TRUE(http.send(body));
+  const auto reply = http.read_response(http_wait);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(at(parse(reply->body), "/id"), json::value("expects"));
+
+  // Any other expectation: 417, and the connection stays usable.
+  ASSERT_TRUE(http.send(http_post(handshake_request("never"), "Expect: something\r\n")));
+  const auto refused = http.read_response(http_wait);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 417);
+  EXPECT_EQ(refused->header("Connection"), "keep-alive");
+  ASSERT_TRUE(http.send(http_post(handshake_request("never"))));
+  const auto again = http.read_response(http_wait);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(string_at(parse(again->body), "/result/message"), "accept");  // 417 ran nothing
+}
+
+TEST_F(hub_conformance, http_answers_behind_an_unanswered_get_are_held_but_run) {
+  start_hub(with_http());
+  raw_http http;
+  ASSERT_TRUE(http.open(hub_->http_port()));
+  ASSERT_TRUE(
+      http.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + http_post(handshake_request("held"))));
+  EXPECT_FALSE(http.read_response(quiet_period));
+  // The handshake behind the GET took place: its user token is taken.
+  auto ws = open_socket();
+  const auto duplicate = handshake(*ws, "held");
+  EXPECT_EQ(error_message_of(duplicate), "User token already exists for your IP.");
+}
+
+TEST_F(hub_conformance, http_bodies_and_headers_are_bounded) {
+  start_hub(with_http());
+  {  // A declared body over the bound is refused before it is read.
+    raw_http http;
+    ASSERT_TRUE(http.open(hub_->http_port()));
+    ASSERT_TRUE(http.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                          std::to_string(max_body + 1) + "\r\n\r\n{"));
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->head, "HTTP/1.1 413 Payload Too Large\r\nConnection: close");
+    EXPECT_EQ(http.wait_closed(http_wait), raw_http::status::eof);
+  }
+  {  // Headers without end.
+    raw_http http;
+    ASSERT_TRUE(http.open(hub_->http_port()));
+    ASSERT_TRUE(http.send("POST / HTTP/1.1\r\nHost: x\r\n"));
+    const std::string line = "X-Filler: " + std::string(1000, 'f') + "\r\n";
+    for (int i = 0; i < 17; ++i) ASSERT_TRUE(http.send(line));
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->head, "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close");
+  }
+  {  // One header line without end.
+    raw_http http;
+    ASSERT_TRUE(http.open(hub_->http_port()));
+    ASSERT_TRUE(http.send("POST / HTTP/1.1\r\nHost: x\r\nX-Endless: " + std::string(20000, 'e')));
+    const auto reply = http.read_response(http_wait);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 431);
+  }
+  {  // Chunks without end: the hub stops at the bound instead of buffering on.
+    raw_http http;
+    ASSERT_TRUE(http.open(hub_->http_port()));
+    ASSERT_TRUE(http.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    const std::string chunk = "100000\r\n" + std::string(0x100000, 'c') + "\r\n";  // 1 MiB
+    // Past the bound and what socket buffers hold, the hub must have hung up.
+    const std::size_t give_up = max_body + 32 * chunk.size();
+    std::size_t sent = 0;
+    bool refused = false;
+    while (!refused && sent < give_up) {
+      refused = !http.send(chunk);
+      sent += chunk.size();
+    }
+    EXPECT_TRUE(refused) << sent << " bytes taken";
+    EXPECT_NE(http.wait_closed(http_wait), raw_http::status::timeout);
+  }
+  EXPECT_LT(peak_rss_kib(hub_->pid()), 400u * 1024);
+  // And it still answers.
+  const auto reply = post(handshake_request("still-here"));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(string_at(parse(reply->body), "/result/message"), "accept");
+}
+
+std::optional<std::string> find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path == nullptr ? "" : path;
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const auto end = std::min(dirs.find(':', start), dirs.size());
+    const auto candidate = dirs.substr(start, end - start) + "/" + program;
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+TEST_F(hub_conformance, http_node_client_keeps_one_connection_for_chunked_posts) {
+  const auto node = find_on_path("node");
+  if (!node) GTEST_SKIP() << "node is not on PATH";
+  start_hub(with_http());
+  temp_dir dir;
+  const auto out = (dir.path() / "node.out").string();
+  const auto err = (dir.path() / "node.err").string();
+  child_process client({{*node, std::string(HUB_TEST_SOURCE_DIR) + "/node_keepalive_client.js",
+                         std::to_string(hub_->http_port())},
+                        {},
+                        out,
+                        err});
+  ASSERT_EQ(client.wait(20s), 0) << read_file(err);
+  const auto result = parse(read_file(out));
+  for (const char* which : {"/first", "/second"}) {
+    const std::string base = which;
+    EXPECT_EQ(at(result, base + "/status"), json::value(200)) << read_file(out);
+    EXPECT_EQ(at(result, base + "/chunked"), json::value(true));
+    EXPECT_EQ(string_at(parse(string_at(result, base + "/body")), "/result/message"), "accept");
+  }
+  EXPECT_EQ(at(result, "/second/reused"), json::value(true));  // the same connection
 }
 
 // ---- TLS and IPv6 ----
