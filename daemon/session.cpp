@@ -310,6 +310,10 @@ void session::handle_push(proto::push p) {
     if (c->private_id == private_id_) return;
     if (peers_.add(*c)) {
       emit(proto::events::peer_connect{c->private_id, std::move(c->options)});
+    } else if (peers_.full()) {
+      ++counters_.bad_frames;
+      spdlog::warn("peer table full ({} peers): not tracking peer {}", peers_.size(),
+                   c->private_id);
     }
   } else if (auto* d = std::get_if<proto::peer_disconnected>(&p)) {
     on_peer_disconnected(d->private_id);

@@ -28,8 +28,12 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? ok : usage;
   }
   if (o.socket.empty()) o.socket = wssd::default_client_socket();
-  for (const auto& [command, v] : table) {
-    if (*command) return v->run(o);
+  try {
+    for (const auto& [command, v] : table) {
+      if (*command) return v->run(o);
+    }
+  } catch (const std::exception& e) {  // an answer of a shape nobody expected
+    return report(o, failed, std::string("internal error: ") + e.what());
   }
   return usage;
 }

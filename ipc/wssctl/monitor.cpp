@@ -119,13 +119,15 @@ class monitor final : public verb {
       if (!*answer) return report(o, answer->error());  // refused: retrying will not help
       subscribed_once = true;
       announced = false;
-      const auto& result = (**answer).as_object();
+      static const json::object none;
+      const auto* answered = (**answer).if_object();
+      const auto& result = answered ? *answered : none;
       if (!since) {
         if (const auto* seq = result.if_contains("seq"); seq && seq->is_number())
           since = seq->to_number<std::uint64_t>();
       }
       if (const auto* i = result.if_contains("instance"); i && i->is_string()) {
-        instance = std::string(i->as_string());
+        instance = std::string(i->get_string());
       }
       const auto began = std::chrono::steady_clock::now();
       bool printed = false;

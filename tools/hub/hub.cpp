@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "proto/identity.hpp"
+#include "proto/wss_codec.hpp"
 #include "tools/hub/array_like.hpp"
 #include "tools/hub/js_json.hpp"
 
@@ -18,16 +19,6 @@ namespace {
 
 // The server refuses batches longer than this, with an error that has no message.
 constexpr std::size_t max_batch_requests = 5;
-
-// Names every JavaScript object inherits: the server's method table finds them, calls
-// something that is not an API function and throws before answering.
-bool is_object_prototype_member(std::string_view name) {
-  static constexpr std::array<std::string_view, 12> names = {
-      "constructor",      "__defineGetter__", "__defineSetter__", "hasOwnProperty",
-      "__lookupGetter__", "__lookupSetter__", "isPrototypeOf",    "propertyIsEnumerable",
-      "toString",         "valueOf",          "__proto__",        "toLocaleString"};
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
 
 bool is_system_extension(std::string_view name) {
   const auto first = name.find_first_not_of(" \t\n\r\f\v");
@@ -125,7 +116,7 @@ hub::resolved_method hub::resolve(std::string_view name) {
   if (name == "WSS_Connect") return {&hub::connect, std::nullopt};
   if (name == "WSS_Send") return {&hub::send, std::nullopt};
   if (name == "WSS_Session") return {&hub::session, std::nullopt};
-  if (is_object_prototype_member(name)) return {nullptr, std::nullopt};
+  if (wssd::proto::is_never_answered(name)) return {nullptr, std::nullopt};
   if (is_system_extension(name)) {
     return {nullptr, make_error(rpc_code::invalid_request,
                                 R"(System extensions ("rpc:") are not implemented.)")};

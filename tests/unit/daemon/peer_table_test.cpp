@@ -132,12 +132,26 @@ TEST(peer_table, rename_onto_an_existing_id_leaves_one_entry_with_the_renamed_op
   EXPECT_EQ(t.all().at("b"), (json::object{{"from", "a"}}));
 }
 
-TEST(peer_table, clear_empties_the_table) {
+TEST(peer_table, oversized_options_are_kept_as_empty) {
   peer_table t;
-  t.replace({peer("a"), peer("b")});
-  t.clear();
-  EXPECT_EQ(t.size(), 0u);
-  EXPECT_TRUE(t.replace({peer("a")}).left.empty());
+  json::object big{{"pad", std::string(peer_table::max_options_bytes, 'o')}};
+  EXPECT_TRUE(t.add(peer("a", big)));
+  EXPECT_EQ(t.all().at("a"), json::object{});
+  t.replace({peer("b", big)});
+  EXPECT_EQ(t.all().at("b"), json::object{});
+}
+
+TEST(peer_table, a_full_table_takes_no_new_peer_but_keeps_updating_known_ones) {
+  peer_table t;
+  const json::object options{{"pad", std::string(3000, 'p')}};
+  int added = 0;
+  while (t.add(peer("peer-" + std::to_string(added), options))) ++added;
+  EXPECT_TRUE(t.full());
+  EXPECT_LT(added, 10000);  // a few thousand: 16 MiB of 3 KB peers
+  EXPECT_FALSE(t.add(peer("one-more")));
+  EXPECT_TRUE(t.add(peer("peer-0", {{"seat", 1}})));  // known: updated
+  EXPECT_TRUE(t.remove("peer-1"));
+  EXPECT_TRUE(t.add(peer("one-more")));  // room again
 }
 
 }  // namespace
