@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/unique_fd.hpp"
+#include "daemon/common/unique_fd.hpp"
 #include "tests/support/test_peer.hpp"
 
 namespace wssd::bench {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bench/ratio_reporter.hpp"
-#include "daemon/event_log.hpp"
+#include "daemon/service/event_log.hpp"
 #include "proto/local_protocol.hpp"
 #include "proto/wss_codec.hpp"
 

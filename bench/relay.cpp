@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "bench/process_stats.hpp"
-#include "ipc/client.hpp"
+#include "ipc/client/client.hpp"
 #include "tests/support/test_peer.hpp"
 
 namespace wssd::bench {

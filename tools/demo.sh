@@ -25,7 +25,7 @@ echo "hub: $server"
 
 step "starting wssd A (this host) and wssd B (a remote peer)"
 for who in a b; do
-  "$bin/ipc/wssd" --server "$server" --bus none --state-dir "$run/$who" --socket "$run/$who.sock" \
+  "$bin/daemon/app/wssd" --server "$server" --bus none --state-dir "$run/$who" --socket "$run/$who.sock" \
     --foreground 2>"$run/$who.log" &
 done
 wssctl_a wait-online --timeout 10 && wssctl_b wait-online --timeout 10

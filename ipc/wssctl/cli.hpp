@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "ipc/client.hpp"
+#include "ipc/client/client.hpp"
 #include "proto/jsonrpc.hpp"
 
 namespace wssctl {

@@ -3,7 +3,7 @@
 // Exit codes: 0 ok, 1 failure, 2 usage, 3 timeout, 4 daemon not reachable, 5 denied.
 #include <csignal>
 
-#include "daemon/version.hpp"
+#include "daemon/common/version.hpp"
 #include "ipc/wssctl/cli.hpp"
 
 int main(int argc, char** argv) {

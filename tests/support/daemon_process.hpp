@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ipc/client.hpp"
+#include "ipc/client/client.hpp"
 #include "tests/support/child_process.hpp"
 
 namespace wssd::test {

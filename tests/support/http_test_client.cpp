@@ -10,7 +10,7 @@
 #include <asio/write.hpp>
 #include <cctype>
 
-#include "daemon/http_post.hpp"
+#include "daemon/link/http_post.hpp"
 
 namespace wssd::test {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/unique_fd.hpp"
+#include "daemon/common/unique_fd.hpp"
 
 namespace wssd::test {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <thread>
 
-#include "daemon/transport.hpp"
+#include "daemon/link/transport.hpp"
 
 namespace wssd::test {
 

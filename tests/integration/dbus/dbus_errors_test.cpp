@@ -1,5 +1,5 @@
 // How wssd's and the server's JSON-RPC errors become org.wssd.Session1 errors.
-#include "ipc/dbus_errors.hpp"
+#include "ipc/dbus/dbus_errors.hpp"
 
 #include <gtest/gtest.h>
 

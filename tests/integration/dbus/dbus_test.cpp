@@ -3,7 +3,7 @@
 
 #include <regex>
 
-#include "ipc/client.hpp"
+#include "ipc/client/client.hpp"
 #include "tests/integration/dbus/dbus_fixture.hpp"
 #include "tests/support/raw_socket.hpp"
 

@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <future>
 
-#include "daemon/unique_fd.hpp"
+#include "daemon/common/unique_fd.hpp"
 #include "tests/support/hub_process.hpp"
 #include "tests/support/test_peer.hpp"
 

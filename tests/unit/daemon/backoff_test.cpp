@@ -1,4 +1,4 @@
-#include "daemon/backoff.hpp"
+#include "daemon/session/backoff.hpp"
 
 #include <gtest/gtest.h>
 

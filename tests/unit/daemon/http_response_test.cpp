@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "daemon/http_post.hpp"
+#include "daemon/link/http_post.hpp"
 
 namespace wssd {
 namespace {

@@ -1,4 +1,4 @@
-#include "daemon/peer_table.hpp"
+#include "daemon/session/peer_table.hpp"
 
 #include <gtest/gtest.h>
 

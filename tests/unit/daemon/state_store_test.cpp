@@ -1,4 +1,4 @@
-#include "daemon/state_store.hpp"
+#include "daemon/session/state_store.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "daemon/url.hpp"
+#include "daemon/link/url.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,321 @@
+#include "daemon/config/config.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "daemon/link/url.hpp"
+#include "daemon/common/user_db.hpp"
+
+namespace wssd {
+
+namespace json = boost::json;
+
+namespace {
+
+// Walks one JSON object against the keys it may hold, collecting errors with their paths.
+class object_reader {
+ public:
+  using field = std::function<void(const json::value&, const std::string& path)>;
+
+  object_reader(std::vector<std::string>& errors, std::string path)
+      : errors_(errors), path_(std::move(path)) {}
+
+  object_reader& on(std::string key, field f) {
+    fields_.emplace(std::move(key), std::move(f));
+    return *this;
+  }
+
+  void read(const json::value& v) {
+    const auto* o = v.if_object();
+    if (!o) return fail(path_, "expected an object, got " + std::string(proto::kind_name(v)));
+    for (const auto& [key, value] : *o) {
+      const auto path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+      const auto it = fields_.find(std::string(key));
+      if (it == fields_.end()) {
+        fail(path, "unknown key");
+      } else {
+        it->second(value, path);
+      }
+    }
+  }
+
+  void fail(const std::string& path, const std::string& what) {
+    errors_.push_back((path.empty() ? std::string("(top level)") : path) + ": " + what);
+  }
+
+  field string(std::string& out) {
+    return [this, &out](const json::value& v, const std::string& path) {
+      if (!v.is_string()) return fail(path, "expected a string, got " + kind(v));
+      out = std::string(v.as_string());
+    };
+  }
+
+  field boolean(bool& out) {
+    return [this, &out](const json::value& v, const std::string& path) {
+      if (!v.is_bool()) return fail(path, "expected true or false, got " + kind(v));
+      out = v.as_bool();
+    };
+  }
+
+  field duration(seconds& out, double min, double max) {
+    return [this, &out, min, max](const json::value& v, const std::string& path) {
+      if (!v.is_number()) return fail(path, "expected a number of seconds, got " + kind(v));
+      const double s = v.to_number<double>();
+      if (s < min || s > max)
+        return fail(path, "must be between " + number(min) + " and " + number(max) + " seconds");
+      out = seconds(s);
+    };
+  }
+
+  field count(std::size_t& out, std::size_t min, std::size_t max) {
+    return [this, &out, min, max](const json::value& v, const std::string& path) {
+      json::error_code ec;
+      const auto n = v.is_number() ? v.to_number<std::uint64_t>(ec) : 0;
+      if (!v.is_number() || ec) return fail(path, "expected a whole number, got " + describe(v));
+      if (n < min || n > max)
+        return fail(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      out = static_cast<std::size_t>(n);
+    };
+  }
+
+  // A permission mode: "0660" (octal text, as chmod takes it) or a number.
+  field file_mode(unsigned& out) {
+    return [this, &out](const json::value& v, const std::string& path) {
+      unsigned mode = 0;
+      bool ok = false;
+      if (v.is_string()) {
+        const auto text = std::string_view(v.as_string());
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
+        ok = ec == std::errc() && end == text.data() + text.size() && !text.empty();
+      } else if (v.is_int64() && v.as_int64() >= 0) {
+        mode = static_cast<unsigned>(v.as_int64());
+        ok = true;
+      }
+      if (!ok || mode > 0777) return fail(path, "expected a mode such as \"0660\"");
+      out = mode;
+    };
+  }
+
+  field strings(std::vector<std::string>& out) {
+    return [this, &out](const json::value& v, const std::string& path) {
+      if (!v.is_array()) return fail(path, "expected an array of strings, got " + kind(v));
+      out.clear();
+      for (std::size_t i = 0; i < v.as_array().size(); ++i) {
+        const auto& item = v.as_array()[i];
+        if (!item.is_string())
+          return fail(path + "[" + std::to_string(i) + "]", "expected a string, got " + kind(item));
+        out.emplace_back(item.as_string());
+      }
+    };
+  }
+
+  field object(std::function<void(object_reader&)> describe_keys) {
+    return [this, describe_keys](const json::value& v, const std::string& path) {
+      object_reader nested(errors_, path);
+      describe_keys(nested);
+      nested.read(v);
+    };
+  }
+
+ private:
+  static std::string kind(const json::value& v) { return std::string(proto::kind_name(v)); }
+  static std::string describe(const json::value& v) {
+    return v.is_number() ? number(v.to_number<double>()) : kind(v);
+  }
+  static std::string number(double d) {
+    std::ostringstream s;
+    s << d;
+    return s.str();
+  }
+
+  std::vector<std::string>& errors_;
+  std::string path_;
+  std::map<std::string, field> fields_;
+};
+
+void describe_config(object_reader& r, config& c) {
+  r.on("server", r.string(c.server))
+      .on("handshake_url", r.string(c.handshake_url))
+      .on("private_id", r.string(c.private_id))
+      .on("options",
+          [&r, &c](const json::value& v, const std::string& path) {
+            if (!v.is_object()) return r.fail(path, "expected an object");
+            for (const auto& [k, val] : v.as_object()) c.options[k] = val;
+          })
+      .on("tls", r.object([&c](object_reader& t) {
+        t.on("ca_file", t.string(c.tls.ca_file)).on("insecure", t.boolean(c.tls.insecure));
+      }))
+      .on("connect_timeout", r.duration(c.connect_timeout, 0.1, 3600))
+      .on("request_timeout", r.duration(c.request_timeout, 0.1, 3600))
+      .on("ping_interval", r.duration(c.ping_interval, 0.1, 3600))
+      .on("ping_timeout", r.duration(c.ping_timeout, 0.1, 3600))
+      .on("backoff", r.object([&c](object_reader& b) {
+        b.on("base", b.duration(c.backoff.base, 0.01, 3600))
+            .on("cap", b.duration(c.backoff.cap, 0.01, 86400))
+            .on("reset_after", b.duration(c.backoff.reset_after, 0, 86400))
+            .on("too_many_connections", b.duration(c.backoff.too_many_connections, 0.01, 86400));
+      }))
+      .on("state_dir", r.string(c.state_dir))
+      .on("bus", r.string(c.bus))
+      .on("log_level", r.string(c.log_level))
+      .on("ipc", r.object([&c](object_reader& i) {
+        i.on("socket", i.string(c.ipc.socket))
+            .on("group", i.string(c.ipc.group))
+            .on("mode", i.file_mode(c.ipc.mode))
+            .on("max_line", i.count(c.ipc.max_line, 1024, 256 * 1024 * 1024))
+            .on("max_clients", i.count(c.ipc.max_clients, 1, 1000000))
+            .on("client_queue", i.count(c.ipc.client_queue, 4096, std::size_t(1) << 34))
+            .on("client_queue_hard", i.count(c.ipc.client_queue_hard, 4096, std::size_t(1) << 36))
+            .on("access", i.object([&c](object_reader& a) {
+              a.on("read", a.strings(c.ipc.access.read)).on("send", a.strings(c.ipc.access.send));
+            }));
+      }))
+      .on("outbox", r.object([&c](object_reader& o) {
+        o.on("ttl", o.duration(c.outbox.ttl, 0.1, 86400 * 7))
+            .on("max_messages", o.count(c.outbox.max_messages, 1, 10000000))
+            .on("max_bytes", o.count(c.outbox.max_bytes, 1024, std::size_t(1) << 36));
+      }))
+      .on("event_ring", r.count(c.event_ring, 16, 10000000))
+      .on("event_ring_bytes", r.count(c.event_ring_bytes, 64 * 1024, std::size_t(1) << 40))
+      .on("max_message", r.count(c.max_message, 1024, 1024 * 1024 * 1024));
+}
+
+// Entries are users ("alice", "1000") or groups ("@wssd", "@100"); numbers must be ids.
+void check_access_list(const std::vector<std::string>& entries, const std::string& key,
+                       std::vector<std::string>& errors) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto path = key + "[" + std::to_string(i) + "]";
+    const std::string_view entry = entries[i];
+    const bool group = !entry.empty() && entry.front() == '@';
+    const auto name = group ? entry.substr(1) : entry;
+    if (name.empty()) {
+      errors.push_back(path + ": empty " + (group ? "group" : "user") + " name");
+    } else if (all_digits(name) && !numeric_id(name)) {
+      errors.push_back(path + ": " + (group ? "group" : "user") + " id " + std::string(name) +
+                       " is out of range");
+    }
+  }
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+}  // namespace
+
+proto::parsed<config> parse_config(std::string_view text, config base) {
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
+  options.max_depth = proto::max_json_depth;
+  json::error_code ec;
+  const auto document = json::parse(text, ec, {}, options);
+  if (ec) return proto::failure{"not valid JSON: " + ec.message()};
+  std::vector<std::string> errors;
+  object_reader reader(errors, "");
+  describe_config(reader, base);
+  reader.read(document);
+  if (!errors.empty()) return proto::failure{join(errors)};
+  return base;
+}
+
+proto::parsed<config> load_config_file(const std::string& path, config base) {
+  std::ifstream in(path);
+  if (!in) return proto::failure{"cannot read " + path + ": " + std::strerror(errno)};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto c = parse_config(text.str(), std::move(base));
+  if (!c) {
+    std::string prefixed;
+    std::istringstream lines(c.error().what);
+    for (std::string line; std::getline(lines, line);) {
+      prefixed += (prefixed.empty() ? "" : "\n") + path + ": " + line;
+    }
+    return proto::failure{prefixed};
+  }
+  return c;
+}
+
+std::vector<std::string> validate(const config& c) {
+  std::vector<std::string> errors;
+  if (c.server.empty()) {
+    errors.push_back("server: not set (use --server ws://HOST:PORT/ or \"server\" in the config)");
+  } else if (auto u = parse_url(c.server); !u) {
+    errors.push_back("server: " + u.error().what);
+  } else if (u->scheme != "ws" && u->scheme != "wss") {
+    errors.push_back("server: must be a ws:// or wss:// URL");
+  }
+  if (!c.handshake_url.empty()) {
+    if (auto u = parse_url(c.handshake_url); !u) {
+      errors.push_back("handshake_url: " + u.error().what);
+    } else if (u->scheme != "http" && u->scheme != "https") {
+      errors.push_back("handshake_url: must be an http:// or https:// URL");
+    }
+  }
+  if (c.bus != "system" && c.bus != "session" && c.bus != "none") {
+    errors.push_back("bus: must be system, session or none, not \"" + c.bus + "\"");
+  }
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (std::find(std::begin(levels), std::end(levels), c.log_level) == std::end(levels)) {
+    errors.push_back("log_level: must be one of trace, debug, info, warn, error, critical, off");
+  }
+  if (c.backoff.cap < c.backoff.base)
+    errors.push_back("backoff.cap: must not be below backoff.base");
+  if (c.ipc.client_queue_hard < c.ipc.client_queue) {
+    errors.push_back("ipc.client_queue_hard: must not be below ipc.client_queue");
+  }
+  if (!c.tls.ca_file.empty() && c.tls.insecure) {
+    errors.push_back("tls.insecure: contradicts tls.ca_file; choose one");
+  }
+  check_access_list(c.ipc.access.read, "ipc.access.read", errors);
+  check_access_list(c.ipc.access.send, "ipc.access.send", errors);
+  if (all_digits(c.ipc.group) && !numeric_id(c.ipc.group)) {
+    errors.push_back("ipc.group: group id " + c.ipc.group + " is out of range");
+  }
+  return errors;
+}
+
+std::vector<std::string> apply_reloadable(config& running, const config& next) {
+  std::vector<std::string> needs_restart;
+  const auto fixed = [&](const char* key, const auto& now, const auto& then) {
+    if (now != then) needs_restart.emplace_back(key);
+  };
+  fixed("server", running.server, next.server);
+  fixed("handshake_url", running.handshake_url, next.handshake_url);
+  fixed("private_id", running.private_id, next.private_id);
+  fixed("state_dir", running.state_dir, next.state_dir);
+  fixed("bus", running.bus, next.bus);
+  fixed("ipc.socket", running.ipc.socket, next.ipc.socket);
+  fixed("ipc.group", running.ipc.group, next.ipc.group);
+  fixed("ipc.mode", running.ipc.mode, next.ipc.mode);
+  fixed("max_message", running.max_message, next.max_message);
+  fixed("tls", running.tls, next.tls);
+
+  running.log_level = next.log_level;
+  running.options = next.options;
+  running.connect_timeout = next.connect_timeout;
+  running.request_timeout = next.request_timeout;
+  running.ping_interval = next.ping_interval;
+  running.ping_timeout = next.ping_timeout;
+  running.backoff = next.backoff;
+  running.ipc.max_line = next.ipc.max_line;
+  running.ipc.max_clients = next.ipc.max_clients;
+  running.ipc.client_queue = next.ipc.client_queue;
+  running.ipc.client_queue_hard = next.ipc.client_queue_hard;
+  running.ipc.access = next.ipc.access;
+  running.outbox = next.outbox;
+  running.event_ring = next.event_ring;
+  running.event_ring_bytes = next.event_ring_bytes;
+  return needs_restart;
+}
+
+}  // namespace wssd

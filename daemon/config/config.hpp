@@ -1,0 +1,83 @@
+// wssd's configuration: /etc/wssd/wssd.conf (JSON with comments), then command-line flags.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "daemon/config/tls_options.hpp"
+#include "proto/jsonrpc.hpp"
+
+namespace wssd {
+
+using seconds = std::chrono::duration<double>;
+
+struct backoff_config {
+  seconds base{0.5};
+  seconds cap{30};
+  seconds reset_after{30};            // online this long before the next failure starts over
+  seconds too_many_connections{120};  // the least wait after -32001 "Too many connections"
+};
+
+struct access_config {
+  // Users and groups (names or numeric ids) allowed to read (subscribe, status, peers) and to
+  // send. Root and the daemon's own user always may. Empty: socket permissions decide.
+  std::vector<std::string> read;
+  std::vector<std::string> send;
+};
+
+struct ipc_config {
+  std::string socket;  // empty: the default path for a system or user instance
+  std::string group;   // socket file group; empty: the daemon's
+  unsigned mode = 0660;
+  std::size_t max_line = 1024 * 1024;
+  std::size_t max_clients = 1024;
+  std::size_t client_queue = 4 * 1024 * 1024;        // beyond this events are dropped (lagged)
+  std::size_t client_queue_hard = 16 * 1024 * 1024;  // beyond this the client is disconnected
+  access_config access;
+};
+
+struct outbox_config {
+  seconds ttl{60};
+  std::size_t max_messages = 10000;
+  std::size_t max_bytes = 64 * 1024 * 1024;
+};
+
+struct config {
+  std::string server;         // ws:// or wss:// (required)
+  std::string handshake_url;  // http(s):// for an HTTP-POST handshake; empty: on the WebSocket
+  std::string private_id;     // claim this id instead of the last one kept in the state dir
+  boost::json::object options{{"wss", true}, {"webrtc", false}, {"ortc", false}};
+  tls_options tls;
+  seconds connect_timeout{10};
+  seconds request_timeout{30};
+  seconds ping_interval{20};
+  seconds ping_timeout{10};
+  backoff_config backoff;
+  std::string state_dir;  // empty: the default for a system or user instance
+  std::string bus;        // system, session or none; empty: by the kind of instance
+  std::string log_level = "info";
+  ipc_config ipc;
+  outbox_config outbox;
+  std::size_t event_ring = 10000;                   // events kept for replay, at most
+  std::size_t event_ring_bytes = 32 * 1024 * 1024;  // and at most this much memory
+  // The largest message taken from the server; a larger one costs the link (Close 1009).
+  std::size_t max_message = 16 * 1024 * 1024;
+};
+
+// Applies a JSON-with-comments document over `base`. Every problem is reported, each naming the
+// key's path ("tls.ca_file: expected a string"); nothing is applied when there is any.
+proto::parsed<config> parse_config(std::string_view text, config base = {});
+proto::parsed<config> load_config_file(const std::string& path, config base = {});
+
+// What must hold once file and flags are merged (server set, URLs well-formed, ...).
+std::vector<std::string> validate(const config& c);
+
+// SIGHUP: copies into `running` what can change without a restart (log level, timeouts, pings,
+// backoff, access lists and limits, outbox, ring; options and TLS for the next connect), and
+// names the keys that changed but need one (server, sockets, state directory, bus, ...).
+std::vector<std::string> apply_reloadable(config& running, const config& next);
+
+}  // namespace wssd
