@@ -52,5 +52,27 @@ TEST_F(rpc_test, rpc_fails_at_once_while_offline) {
   EXPECT_EQ(a.error().code, -32010);
 }
 
+// setPID changes the identity everyone shares: through rpc it goes the way of set_private_id,
+// so status, the state file and the event follow; the answer keeps the server's shape.
+TEST_F(rpc_test, set_pid_through_rpc_changes_the_identity_wssd_keeps) {
+  ASSERT_TRUE(start_wssd());
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  subscriber watcher(wssd(), {{"types", json::array{"private_id"}}});
+  auto c = wssd().connect();
+  const auto a = call(c, "rpc",
+                      {{"method", "WSS_Session"},
+                       {"params", {{"action", "setPID"}, {"privateID", "taken-by-rpc"}}}});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(*a, (json::value{{"privateID", "taken-by-rpc"}}));
+  EXPECT_EQ(wssd().private_id(), "taken-by-rpc");
+  const auto e = watcher.next_of("private_id");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->at("private_id"), "taken-by-rpc");
+  EXPECT_EQ(read_file(wssd().state_dir() + "/private_id"), "taken-by-rpc\n");
+  // The server routes to the new id, and the peer sees it change.
+  EXPECT_TRUE(peer->wait_push([](const json::object& p) { return p.contains("change"); }));
+}
+
 }  // namespace
 }  // namespace wssd::test
