@@ -31,6 +31,7 @@ class object_reader {
   }
 
   void read(const json::value& v) {
+    if (keys_) return list_keys();
     const auto* o = v.if_object();
     if (!o) return fail(path_, "expected an object, got " + std::string(proto::kind_name(v)));
     for (const auto& [key, value] : *o) {
@@ -117,6 +118,7 @@ class object_reader {
   field object(std::function<void(object_reader&)> describe_keys) {
     return [this, describe_keys](const json::value& v, const std::string& path) {
       object_reader nested(errors_, path);
+      nested.keys_ = keys_;
       describe_keys(nested);
       nested.read(v);
     };
@@ -132,6 +134,18 @@ class object_reader {
     s << d;
     return s.str();
   }
+
+  // config_key_paths(): read() ignores its value and lists the path of every key it accepts;
+  // each field gets null, so nested objects list theirs (the leaves' complaints are dropped).
+  void list_keys() {
+    for (const auto& [key, f] : fields_) {
+      const auto path = path_.empty() ? key : path_ + "." + key;
+      keys_->push_back(path);
+      f(json::value(), path);
+    }
+  }
+  friend std::vector<std::string> wssd::config_key_paths();
+  std::vector<std::string>* keys_ = nullptr;
 
   std::vector<std::string>& errors_;
   std::string path_;
@@ -255,6 +269,23 @@ std::vector<std::string> validate(const config& c) {
     errors.push_back("tls.insecure: contradicts tls.ca_file; choose one");
   }
   return errors;
+}
+
+std::vector<std::string> config_key_paths() {
+  std::vector<std::string> all, ignored;
+  config c;
+  object_reader reader(ignored, "");
+  reader.keys_ = &all;
+  describe_config(reader, c);
+  reader.read(json::value());
+  // Keep the leaves: "tls" only holds "tls.ca_file" and "tls.insecure".
+  std::vector<std::string> leaves;
+  for (const auto& path : all) {
+    const auto parent_of = [&path](const std::string& p) { return p.rfind(path + ".", 0) == 0; };
+    if (std::none_of(all.begin(), all.end(), parent_of)) leaves.push_back(path);
+  }
+  std::sort(leaves.begin(), leaves.end());
+  return leaves;
 }
 
 }  // namespace wssd

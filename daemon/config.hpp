@@ -72,4 +72,9 @@ proto::parsed<config> load_config_file(const std::string& path, config base = {}
 // What must hold once file and flags are merged (server set, URLs well-formed, ...).
 std::vector<std::string> validate(const config& c);
 
+// The path of every key parse_config accepts ("server", "tls.ca_file", ...; "options" is one
+// key: its content is free), sorted, from the same description the parser reads: the check
+// that wssd.conf(5) and wssd.conf.example document every key uses it.
+std::vector<std::string> config_key_paths();
+
 }  // namespace wssd

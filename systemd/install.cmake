@@ -48,15 +48,16 @@ install(FILES "${_wssd_systemd_src}/wssd.tmpfiles" DESTINATION "${WSSD_TMPFILESD
 install(FILES "${_wssd_systemd_src}/wssd.conf.example"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME wssd.conf)
 
+# SYSCONFDIR/wssd/wssd.conf is the example with "server" commented out: wssd then says
+# "server: not set" until the admin sets it, instead of connecting to a placeholder. Always
+# written to the build tree (tests/package checks it), installed only if asked.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_wssd_systemd_src}/wssd.conf.example")
+file(READ "${_wssd_systemd_src}/wssd.conf.example" _wssd_conf)
+string(REGEX REPLACE "\n([ ]*)\"server\":" "\n\\1// \"server\":" _wssd_conf "${_wssd_conf}")
+string(PREPEND _wssd_conf
+       "// Set \"server\" below (remove the // in front of it), then: systemctl restart wssd\n")
+file(WRITE "${PROJECT_BINARY_DIR}/systemd/wssd.conf" "${_wssd_conf}")
 if(WSSD_INSTALL_SYSCONF)
-  # The same file with "server" commented out: wssd then says "server: not set" until the
-  # admin sets it, instead of connecting to a placeholder.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_wssd_systemd_src}/wssd.conf.example")
-  file(READ "${_wssd_systemd_src}/wssd.conf.example" _wssd_conf)
-  string(REGEX REPLACE "\n([ ]*)\"server\":" "\n\\1// \"server\":" _wssd_conf "${_wssd_conf}")
-  string(PREPEND _wssd_conf
-         "// Set \"server\" below (remove the // in front of it), then: systemctl restart wssd\n")
-  file(WRITE "${PROJECT_BINARY_DIR}/systemd/wssd.conf" "${_wssd_conf}")
   install(FILES "${PROJECT_BINARY_DIR}/systemd/wssd.conf"
           DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/wssd")
 endif()
