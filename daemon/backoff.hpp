@@ -16,7 +16,10 @@ class backoff {
   seconds next();
   // The delay after -32001: the server's per-IP table is full; hammering it helps nobody.
   seconds next_after_overload();
+  // An attempt made at once (a reconnect on request): the next one is no longer free.
+  void count_attempt() { ++attempt_; }
   void reset() { attempt_ = 0; }
+  void reconfigure(backoff_config config) { config_ = config; }
   unsigned attempts() const { return attempt_; }
 
   static constexpr seconds floor{0.1};

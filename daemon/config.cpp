@@ -194,7 +194,9 @@ void describe_config(object_reader& r, config& c) {
             .on("max_messages", o.count(c.outbox.max_messages, 1, 10000000))
             .on("max_bytes", o.count(c.outbox.max_bytes, 1024, std::size_t(1) << 36));
       }))
-      .on("event_ring", r.count(c.event_ring, 16, 10000000));
+      .on("event_ring", r.count(c.event_ring, 16, 10000000))
+      .on("event_ring_bytes", r.count(c.event_ring_bytes, 64 * 1024, std::size_t(1) << 40))
+      .on("max_message", r.count(c.max_message, 1024, 1024 * 1024 * 1024));
 }
 
 std::string join(const std::vector<std::string>& lines) {
@@ -209,6 +211,7 @@ proto::parsed<config> parse_config(std::string_view text, config base) {
   json::parse_options options;
   options.allow_comments = true;
   options.allow_trailing_commas = true;
+  options.max_depth = proto::max_json_depth;
   json::error_code ec;
   const auto document = json::parse(text, ec, {}, options);
   if (ec) return proto::failure{"not valid JSON: " + ec.message()};

@@ -61,7 +61,10 @@ struct config {
   std::string log_level = "info";
   ipc_config ipc;
   outbox_config outbox;
-  std::size_t event_ring = 10000;
+  std::size_t event_ring = 10000;                   // events kept for replay, at most
+  std::size_t event_ring_bytes = 32 * 1024 * 1024;  // and at most this much memory
+  // The largest message taken from the server; a larger one costs the link (Close 1009).
+  std::size_t max_message = 16 * 1024 * 1024;
 };
 
 // Applies a JSON-with-comments document over `base`. Every problem is reported, each naming the

@@ -51,7 +51,7 @@ int run(const wssd::invocation& inv, int argc, char** argv) {
         "TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
   }
   asio::io_context io(1);
-  wssd::service service(io, c, wssd::make_websocket_transport(io, c.tls));
+  wssd::service service(io, c, wssd::make_websocket_transport(io, c.tls, c.max_message));
   wssd::notifier notifier(io);
 
   if (auto ec = service.start()) {
@@ -63,8 +63,10 @@ int run(const wssd::invocation& inv, int argc, char** argv) {
     spdlog::critical("{}", front_ends.error().what);
     return 1;
   }
-  service.events().listen([&notifier](const wssd::event_ptr& e) {
-    if (e->type == "state") notifier.status(e->params.at("state").as_string().c_str());
+  service.events().listen([&notifier](const wssd::event_log::appended& a) {
+    if (const auto* s = std::get_if<wssd::proto::events::state>(&a.event)) {
+      notifier.status(std::string(wssd::proto::to_string(s->now)));
+    }
   });
 
   asio::steady_timer shutdown_deadline(io);

@@ -1,7 +1,8 @@
 // Commands accepted from local clients wait here, in order, until the server answered them.
 // While offline they wait (bounded by count and bytes, each with a TTL); when the link drops
 // before an answer they are sent again after the reconnect (at-least-once: an answer that was
-// lost with the link may mean the server had already delivered).
+// lost with the link may mean the server had already delivered). At most a window of them is
+// on the wire at once, so a long queue never floods the link or the transport's buffer.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -24,12 +25,13 @@ class outbox {
 
   outbox(asio::io_context& io, session& s, outbox_config c);
 
-  // `done` runs once: with the server's answer, or an error (expired, queue full, stopping).
-  // `ttl` overrides outbox.ttl for this command.
+  // `done` runs once, later: with the server's answer, or an error (expired, queue full,
+  // stopping, unanswered). `ttl` overrides outbox.ttl for this command.
   void submit(std::size_t bytes, issue_fn issue, reply done, std::optional<seconds> ttl = {});
-  // Tell the outbox the session state changed; it flushes when online.
+  // The session's state changed; commands go out once it is online.
   void on_state(session_state s);
   void stop();
+  void reconfigure(outbox_config c) { config_ = c; }
 
   std::size_t depth() const { return entries_.size(); }
   std::size_t bytes() const { return bytes_; }
@@ -43,6 +45,7 @@ class outbox {
     seconds ttl;
     std::size_t bytes;
     bool in_flight = false;
+    unsigned sent = 0;  // times it went out
   };
   using iterator = std::list<entry>::iterator;
 
@@ -58,6 +61,8 @@ class outbox {
   outbox_config config_;
   std::list<entry> entries_;
   std::size_t bytes_ = 0;
+  std::size_t in_flight_ = 0;
+  std::size_t in_flight_bytes_ = 0;
   std::uint64_t expired_ = 0;
   bool stopping_ = false;
   asio::steady_timer expiry_timer_;

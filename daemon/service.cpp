@@ -1,8 +1,8 @@
 #include "daemon/service.hpp"
 
-#include <asio/post.hpp>
-
+#include "daemon/request_tracker.hpp"
 #include "daemon/version.hpp"
+#include "proto/wss_codec.hpp"
 #include "proto/wssd_errors.hpp"
 
 namespace wssd {
@@ -12,6 +12,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_id_length = 1024;
+// rpc calls waiting for the server at once: each holds a request on the wire.
+constexpr std::size_t max_rpc_in_flight = 256;
 
 std::optional<std::string> check_private_id(const std::string& pid, const std::string& what) {
   if (pid.empty()) return what + " is empty";
@@ -31,8 +33,10 @@ std::optional<std::string> check_ids(const std::vector<std::string>& ids, const 
 service::service(asio::io_context& io, const config& c, std::unique_ptr<transport> link)
     : io_(io),
       store_(c.state_dir),
-      events_(c.event_ring),
-      session_(io, c, std::move(link), &store_, [this](event e) { on_event(std::move(e)); }),
+      events_(ring_limits{c.event_ring, c.event_ring_bytes}),
+      session_(
+          io, c, std::move(link), &store_, [this](proto::event e) { events_.append(std::move(e)); },
+          [this](session_state s) { outbox_.on_state(s); }),
       outbox_(io, session_, c.outbox),
       started_(std::chrono::steady_clock::now()) {}
 
@@ -47,10 +51,10 @@ void service::stop(std::function<void()> done) {
   session_.stop(std::move(done));
 }
 
-void service::on_event(event e) {
-  const bool state_change = e.type == "state";
-  events_.append(std::move(e));
-  if (state_change) outbox_.on_state(session_.state());
+void service::reconfigure(const config& c) {
+  session_.reconfigure(c);
+  outbox_.reconfigure(c.outbox);
+  events_.set_limits({c.event_ring, c.event_ring_bytes});
 }
 
 json::object service::status() const {
@@ -58,7 +62,7 @@ json::object service::status() const {
   const auto& counters = session_.counters();
   json::object s{
       {"version", WSSD_VERSION},
-      {"state", to_string(session_.state())},
+      {"state", proto::to_string(session_.state())},
       {"server", session_.server()},
       {"private_id",
        session_.private_id().empty() ? json::value(nullptr) : json::value(session_.private_id())},
@@ -70,6 +74,7 @@ json::object service::status() const {
        {{"messages_in", counters.messages_in},
         {"messages_out", counters.messages_out},
         {"bad_frames", counters.bad_frames},
+        {"oversized_messages", counters.oversized_messages},
         {"expired", outbox_.expired()}}},
       {"queue", {{"depth", outbox_.depth()}, {"bytes", outbox_.bytes()}}},
   };
@@ -129,18 +134,51 @@ void service::rpc(std::string method, json::value params, reply done) {
   std::optional<std::string> why;
   if (method.empty()) why = "method is empty";
   // These would tear down or fork the one identity wssd keeps.
-  if (method == "WSS_Handshake" || method == "WSS_Connect")
+  if (method == "WSS_Handshake" || method == "WSS_Connect") {
     why = method + " is wssd's own business";
-  if (why) {
-    return refuse(std::move(done), *why);
   }
-  session_.call(method, std::move(params), std::move(done));
+  if (proto::is_never_answered(method)) {
+    why = "method \"" + method +
+          "\" is a JavaScript Object.prototype member: the server never answers it, and the "
+          "socket it came on can stay half-closed, breaking WSS_Connect for every peer";
+  }
+  if (why) return refuse(std::move(done), *why);
+  if (method == "WSS_Session" && params.is_object() && params.as_object().contains("action") &&
+      params.as_object().at("action") == "setPID") {
+    return set_private_id_for_rpc(params, std::move(done));
+  }
+  if (rpc_in_flight_ >= max_rpc_in_flight) {
+    return post_reply(io_, std::move(done),
+                      proto::rpc_error{proto::wssd_error::queue_full,
+                                       "too many rpc calls waiting for the server (" +
+                                           std::to_string(rpc_in_flight_) + "); try again later",
+                                       {}});
+  }
+  ++rpc_in_flight_;
+  session_.call(method, std::move(params),
+                [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
+                  --rpc_in_flight_;
+                  done(std::move(outcome));
+                });
+}
+
+// setPID changes the identity every client shares: it goes the way of set_private_id, so the
+// daemon's id, its state file and its events follow. The caller still gets the server's shape.
+void service::set_private_id_for_rpc(const json::value& params, reply done) {
+  const auto* pid = params.as_object().if_contains("privateID");
+  if (!pid || !pid->is_string()) {
+    return refuse(std::move(done), "setPID: privateID must be a string");
+  }
+  set_private_id(std::string(pid->as_string()), [done = std::move(done)](
+                                                    proto::rpc_result<json::value> outcome) {
+    if (!outcome) return done(std::move(outcome));
+    done(json::value(json::object{{"privateID", outcome->as_object().at("private_id")}}));
+  });
 }
 
 void service::refuse(reply done, std::string why) {
-  asio::post(io_, [done = std::move(done), why = std::move(why)] {
-    done(proto::rpc_error{proto::error_code::invalid_params, why, {}});
-  });
+  post_reply(io_, std::move(done),
+             proto::rpc_error{proto::error_code::invalid_params, std::move(why), {}});
 }
 
 void service::reconnect() {

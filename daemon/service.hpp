@@ -43,18 +43,22 @@ class service {
   void rpc(std::string method, boost::json::value params, reply done);
   void reconnect();
 
+  // What can change while running (SIGHUP): timeouts, pings, backoff, outbox and ring limits.
+  void reconfigure(const config& c);
+
   event_log& events() { return events_; }
   const session& engine() const { return session_; }
 
  private:
-  void on_event(event e);
   void refuse(reply done, std::string why);
+  void set_private_id_for_rpc(const boost::json::value& params, reply done);
 
   asio::io_context& io_;
   state_store store_;
   event_log events_;
   session session_;
   outbox outbox_;
+  std::size_t rpc_in_flight_ = 0;
   std::chrono::steady_clock::time_point started_;
 };
 

@@ -4,8 +4,8 @@
 
 #include <asio/post.hpp>
 #include <boost/json/serialize.hpp>
-#include <sstream>
 
+#include "daemon/duration.hpp"
 #include "daemon/http_post.hpp"
 #include "daemon/url.hpp"
 #include "proto/identity.hpp"
@@ -18,6 +18,10 @@ using clock = std::chrono::steady_clock;
 
 namespace {
 
+// -32001 is the server's "session close" class; to a handshake it means the per-IP table is
+// full (or holds our token): only waiting long helps.
+constexpr std::int64_t session_close = -32001;
+
 proto::rpc_error make_error(std::int64_t code, std::string message) {
   return proto::rpc_error{code, std::move(message), {}};
 }
@@ -26,50 +30,26 @@ std::string describe(const proto::rpc_error& e) {
   return e.message + " (" + std::to_string(e.code) + ")";
 }
 
-bool is_too_many_connections(const proto::rpc_error& e) {
-  return e.code == -32001 && e.message.find("Too many connections") != std::string::npos;
-}
-
-std::string format_seconds(seconds s) {
-  std::ostringstream out;
-  out.precision(s.count() < 10 ? 2 : 3);
-  out << s.count() << " s";
-  return out.str();
-}
-
 }  // namespace
 
-std::string_view to_string(session_state s) {
-  switch (s) {
-    case session_state::offline:
-      return "offline";
-    case session_state::connecting:
-      return "connecting";
-    case session_state::handshaking:
-      return "handshaking";
-    case session_state::online:
-      return "online";
-    case session_state::backoff:
-      return "backoff";
-    case session_state::stopped:
-      return "stopped";
-  }
-  return "unknown";
-}
-
 session::session(asio::io_context& io, const config& c, std::unique_ptr<transport> link,
-                 state_store* store, event_sink sink)
+                 state_store* store, event_sink on_event, state_sink on_state)
     : io_(io),
       config_(c),
       link_(std::move(link)),
       store_(store),
-      sink_(std::move(sink)),
+      on_event_(std::move(on_event)),
+      on_state_(std::move(on_state)),
       backoff_(c.backoff),
+      requests_(io),
+      keepalive_(
+          io, [this] { return link_->ping(); },
+          [this](std::string why) {
+            spdlog::warn("{}", why);
+            link_->abort();
+          }),
       connect_timer_(io),
-      backoff_timer_(io),
-      request_timer_(io),
-      ping_timer_(io),
-      pong_timer_(io) {}
+      backoff_timer_(io) {}
 
 void session::start() {
   if (!config_.private_id.empty()) {
@@ -84,9 +64,10 @@ void session::start() {
 void session::stop(std::function<void()> done) {
   const bool was_up = link_up_;
   set_state(session_state::stopped, "daemon stopping");
-  cancel_timers();
+  connect_timer_.cancel();
   backoff_timer_.cancel();
-  fail_pending(proto::wssd_error::stopping, "wssd is stopping");
+  keepalive_.stop();
+  requests_.fail_all(proto::wssd_error::stopping, "wssd is stopping");
   if (was_up) {
     on_stopped_ = std::move(done);
     link_->close("daemon stopping");
@@ -101,20 +82,38 @@ void session::reconnect(std::string reason) {
   if (link_up_) {
     reconnect_now_ = true;
     link_->close(reason);
-  } else {
-    backoff_timer_.cancel();
-    connect_now();
+    return;
   }
+  // Waiting in backoff: a request to reconnect shortens the wait, but attempts stay at least
+  // backoff.base apart, however often it is asked.
+  const auto earliest = last_attempt_ + to_duration(config_.backoff.base);
+  const auto wait = std::max(clock::duration::zero(), earliest - clock::now());
+  backoff_timer_.expires_after(wait);
+  backoff_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && state_ == session_state::backoff) connect_now();
+  });
+}
+
+void session::reconfigure(const config& c) {
+  config_.connect_timeout = c.connect_timeout;
+  config_.request_timeout = c.request_timeout;
+  config_.ping_interval = c.ping_interval;
+  config_.ping_timeout = c.ping_timeout;
+  config_.backoff = c.backoff;
+  config_.options = c.options;  // sent with the next WSS_Connect
+  config_.tls = c.tls;
+  backoff_.reconfigure(c.backoff);
+  if (online()) keepalive_.start(config_.ping_interval, config_.ping_timeout);
 }
 
 // ---- Connection life cycle ----
 
 void session::connect_now() {
-  tokens_ = {proto::random_token(),
-             ""};  // fresh per attempt: a leaked handshake slot keeps its token
+  tokens_ = {proto::random_token(), ""};  // fresh per attempt: a leaked slot keeps its token
   overloaded_ = false;
   reconnect_now_ = false;
   link_up_ = true;
+  last_attempt_ = clock::now();
   set_state(session_state::connecting, "connecting to " + config_.server);
   connect_timer_.expires_after(to_duration(config_.connect_timeout));
   connect_timer_.async_wait([this](const asio::error_code& ec) {
@@ -123,10 +122,10 @@ void session::connect_now() {
                  format_seconds(config_.connect_timeout));
     link_->abort();
   });
-  link_->connect(config_.server,
-                 {[this] { on_open(); }, [this](std::string_view text) { on_message(text); },
-                  [this] { pong_timer_.cancel(); },
-                  [this](std::string reason) { on_close(std::move(reason)); }});
+  link_->connect(
+      config_.server,
+      {[this] { on_open(); }, [this](std::string_view text) { on_message(text); },
+       [this] { keepalive_.pong(); }, [this](transport::closed c) { on_close(std::move(c)); }});
 }
 
 void session::on_open() {
@@ -163,7 +162,7 @@ void session::on_handshake(proto::rpc_result<json::value> outcome) {
   if (state_ != session_state::handshaking) return;
   if (!outcome) {
     return handshake_failed("handshake refused: " + describe(outcome.error()),
-                            is_too_many_connections(outcome.error()));
+                            outcome.error().code == session_close);
   }
   auto server_token = proto::server_token_from(*outcome);
   if (!server_token) return handshake_failed("handshake: " + server_token.error().what);
@@ -187,9 +186,9 @@ void session::on_connected(proto::rpc_result<json::value> outcome) {
     if (p.private_id != assigned && p.private_id != claimed_id_) others.push_back(std::move(p));
   }
   auto difference = peers_.replace(std::move(others));
-  for (const auto& pid : difference.left) emit("peer_disconnect", pid, {{"private_id", pid}});
-  for (const auto& p : difference.joined) {
-    emit("peer_connect", p.private_id, {{"private_id", p.private_id}, {"options", p.options}});
+  for (const auto& pid : difference.left) emit(proto::events::peer_disconnect{pid});
+  for (auto& p : difference.joined) {
+    emit(proto::events::peer_connect{p.private_id, std::move(p.options)});
   }
   claim_identity(assigned);
 }
@@ -201,11 +200,15 @@ void session::claim_identity(const std::string& assigned) {
       [this](const json::value& id) { return proto::set_pid_request(id, tokens_, claimed_id_); },
       [this](proto::rpc_result<json::value> outcome) {
         if (state_ != session_state::handshaking) return;
-        if (outcome) {
-          private_id_ = claimed_id_;
+        auto confirmed =
+            outcome ? proto::private_id_from(*outcome)
+                    : proto::parsed<std::string>(proto::failure{describe(outcome.error())});
+        if (confirmed && !confirmed->empty()) {
+          private_id_ = std::move(*confirmed);
         } else {
           spdlog::warn("could not claim private id {} again: {}; continuing as {}", claimed_id_,
-                       describe(outcome.error()), private_id_);
+                       confirmed ? "the server confirmed none" : confirmed.error().what,
+                       private_id_);
         }
         go_online();
       });
@@ -218,7 +221,7 @@ void session::go_online() {
   online_since_ = clock::now();
   adopt_private_id(private_id_);
   set_state(session_state::online, "session established as " + private_id_);
-  arm_ping_timer();
+  keepalive_.start(config_.ping_interval, config_.ping_timeout);
 }
 
 void session::adopt_private_id(const std::string& private_id) {
@@ -230,9 +233,8 @@ void session::adopt_private_id(const std::string& private_id) {
       spdlog::error("cannot keep the private id in {}: {}", store_->directory(), ec.message());
     }
   }
-  json::object fields{{"private_id", private_id}};
-  fields["previous"] = previous.empty() ? json::value(nullptr) : json::value(previous);
-  emit("private_id", "", std::move(fields));
+  emit(proto::events::private_id{
+      private_id, previous.empty() ? std::nullopt : std::optional<std::string>(previous)});
 }
 
 void session::handshake_failed(const std::string& what, bool overloaded) {
@@ -241,10 +243,19 @@ void session::handshake_failed(const std::string& what, bool overloaded) {
   link_->close("handshake failed");
 }
 
-void session::on_close(std::string reason) {
+void session::on_close(transport::closed closed) {
   link_up_ = false;
-  cancel_timers();
-  fail_pending(proto::wssd_error::connection_lost, "the connection to the server was lost");
+  if (closed.message_too_big) {
+    ++counters_.oversized_messages;
+    spdlog::warn(
+        "the server sent a message over max_message ({} bytes); the WebSocket library "
+        "cannot skip it, so the link was closed (1009) and will be made again",
+        config_.max_message);
+  }
+  const auto& reason = closed.reason;
+  connect_timer_.cancel();
+  keepalive_.stop();
+  requests_.fail_all(proto::wssd_error::connection_lost, "the connection to the server was lost");
   if (state_ == session_state::stopped) {
     if (auto done = std::move(on_stopped_)) done();
     return;
@@ -256,9 +267,15 @@ void session::on_close(std::string reason) {
   seconds delay{0};
   if (overloaded_) {
     delay = backoff_.next_after_overload();
-  } else if (!reconnect_now_) {
+  } else if (reconnect_now_ && backoff_.attempts() == 0) {
+    backoff_.count_attempt();  // at once, this time; the next one soon after waits
+  } else {
     delay = backoff_.next();
   }
+  schedule_connect(delay, reason);
+}
+
+void session::schedule_connect(seconds delay, const std::string& reason) {
   if (delay.count() == 0) return connect_now();
   set_state(session_state::backoff, reason + "; next attempt in " + format_seconds(delay));
   backoff_timer_.expires_after(to_duration(delay));
@@ -276,7 +293,14 @@ void session::on_message(std::string_view text) {
     spdlog::warn("ignored a frame from the server: {}", frame.error().what);
     return;
   }
-  if (auto* r = std::get_if<proto::response>(&*frame)) return on_response(std::move(*r));
+  if (auto* r = std::get_if<proto::response>(&*frame)) {
+    const auto id = r->id;
+    if (requests_.answer(id, std::move(r->outcome))) return;
+    ++counters_.bad_frames;
+    spdlog::warn("ignored a response to no request of ours (id {}): late, or not ours",
+                 json::serialize(id));
+    return;
+  }
   handle_push(std::move(std::get<proto::push>(*frame)));
 }
 
@@ -284,7 +308,7 @@ void session::handle_push(proto::push p) {
   if (auto* c = std::get_if<proto::peer_connected>(&p)) {
     if (c->private_id == private_id_) return;
     if (peers_.add(*c)) {
-      emit("peer_connect", c->private_id, {{"private_id", c->private_id}, {"options", c->options}});
+      emit(proto::events::peer_connect{c->private_id, std::move(c->options)});
     }
   } else if (auto* d = std::get_if<proto::peer_disconnected>(&p)) {
     on_peer_disconnected(d->private_id);
@@ -293,18 +317,12 @@ void session::handle_push(proto::push p) {
     if (ch->new_id == private_id_) {
       spdlog::warn("peer {} took our private id {}", ch->old_id, private_id_);
     }
-    emit("peer_private_id", ch->new_id, {{"old", ch->old_id}, {"new", ch->new_id}});
+    emit(proto::events::peer_private_id{ch->old_id, ch->new_id});
   } else if (auto* m = std::get_if<proto::peer_message>(&p)) {
     ++counters_.messages_in;
-    json::object fields{{"kind", proto::to_string(m->kind)}};
-    fields["from"] = m->from ? json::value(*m->from) : json::value(nullptr);
-    if (m->data) fields["data"] = std::move(*m->data);
-    emit("message", m->from.value_or(""), std::move(fields));
+    emit(proto::events::message{m->kind, std::move(m->from), std::move(m->data)});
   } else if (auto* u = std::get_if<proto::server_update>(&p)) {
-    json::object fields;
-    fields["from"] = u->from ? json::value(*u->from) : json::value(nullptr);
-    if (u->data) fields["data"] = std::move(*u->data);
-    emit("update", u->from.value_or(""), std::move(fields));
+    emit(proto::events::update{std::move(u->from), std::move(u->data)});
   }
 }
 
@@ -314,93 +332,19 @@ void session::on_peer_disconnected(const std::string& pid) {
     // A fresh session that claims the id again makes us visible to them once more.
     return reconnect("the server dropped a stale session holding our private id");
   }
-  if (peers_.remove(pid)) emit("peer_disconnect", pid, {{"private_id", pid}});
+  if (peers_.remove(pid)) emit(proto::events::peer_disconnect{pid});
 }
 
 // ---- Requests ----
 
 void session::request(const request_builder& build, reply done) {
-  const auto id = ++next_request_id_;
+  const auto id = requests_.next_id();
   if (auto ec = link_->send(build(id))) {
-    return later(std::move(done), make_error(proto::wssd_error::connection_lost,
-                                             "cannot send to the server: " + ec.message()));
+    return post_reply(io_, std::move(done),
+                      make_error(proto::wssd_error::connection_lost,
+                                 "cannot send to the server: " + ec.message()));
   }
-  pending_.push_back({id, std::move(done), clock::now() + to_duration(config_.request_timeout)});
-  if (pending_.size() == 1) arm_request_timer();
-}
-
-void session::on_response(proto::response r) {
-  std::uint64_t value = 0;  // ours are positive integers; anything else is not ours
-  if (r.id.is_int64() && r.id.get_int64() > 0) value = static_cast<std::uint64_t>(r.id.get_int64());
-  if (r.id.is_uint64()) value = r.id.get_uint64();
-  const auto it = std::find_if(pending_.begin(), pending_.end(),
-                               [value](const pending_request& p) { return p.id == value; });
-  if (value == 0 || it == pending_.end()) {
-    ++counters_.bad_frames;
-    if (!r.outcome) {
-      spdlog::warn("server error not tied to a request: {}", describe(r.outcome.error()));
-    } else {
-      spdlog::warn("ignored a response to no request of ours (id {})", json::serialize(r.id));
-    }
-    return;
-  }
-  auto done = std::move(it->done);
-  const bool was_front = it == pending_.begin();
-  pending_.erase(it);
-  if (was_front) arm_request_timer();
-  done(std::move(r.outcome));
-}
-
-void session::fail_pending(std::int64_t code, const std::string& message) {
-  auto failed = std::move(pending_);
-  pending_.clear();
-  request_timer_.cancel();
-  for (auto& p : failed) later(std::move(p.done), make_error(code, message));
-}
-
-void session::arm_request_timer() {
-  if (pending_.empty()) {
-    request_timer_.cancel();
-    return;
-  }
-  request_timer_.expires_at(pending_.front().deadline);
-  request_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || pending_.empty() || pending_.front().deadline > clock::now()) return;
-    // Answers come in order: one overdue answer means the link is stuck.
-    spdlog::warn("the server did not answer within {}: dropping the link",
-                 format_seconds(config_.request_timeout));
-    auto overdue = std::move(pending_.front());
-    pending_.pop_front();
-    later(std::move(overdue.done),
-          make_error(proto::wssd_error::timeout, "the server did not answer in time"));
-    link_->abort();
-  });
-}
-
-void session::arm_ping_timer() {
-  ping_timer_.expires_after(to_duration(config_.ping_interval));
-  ping_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || !online()) return;
-    if (auto send_error = link_->ping()) {
-      spdlog::warn("cannot ping the server: {}", send_error.message());
-      return link_->abort();
-    }
-    pong_timer_.expires_after(to_duration(config_.ping_timeout));
-    pong_timer_.async_wait([this](const asio::error_code& pong_ec) {
-      if (pong_ec || !online()) return;
-      spdlog::warn("no pong from the server within {}: the link is dead",
-                   format_seconds(config_.ping_timeout));
-      link_->abort();
-    });
-    arm_ping_timer();
-  });
-}
-
-void session::cancel_timers() {
-  connect_timer_.cancel();
-  request_timer_.cancel();
-  ping_timer_.cancel();
-  pong_timer_.cancel();
+  requests_.add(id, std::move(done), config_.request_timeout);
 }
 
 // ---- Commands ----
@@ -423,9 +367,17 @@ void session::broadcast(const json::value& data, const std::vector<std::string>&
 void session::set_private_id(const std::string& private_id, reply done) {
   command([this, &private_id](
               const json::value& id) { return proto::set_pid_request(id, tokens_, private_id); },
-          [this, private_id, done = std::move(done)](proto::rpc_result<json::value> outcome) {
-            if (outcome && online()) adopt_private_id(private_id);
-            done(std::move(outcome));
+          [this, done = std::move(done)](proto::rpc_result<json::value> outcome) {
+            if (!outcome) return done(std::move(outcome));
+            // Only the id the server confirmed is ours; an answer without one changes nothing.
+            auto confirmed = proto::private_id_from(*outcome);
+            if (!confirmed || confirmed->empty()) {
+              return done(make_error(
+                  proto::wssd_error::bad_answer,
+                  confirmed ? "the server confirmed no private id" : confirmed.error().what));
+            }
+            if (online()) adopt_private_id(*confirmed);
+            done(json::value(json::object{{"private_id", *confirmed}}));
           });
 }
 
@@ -441,7 +393,9 @@ void session::call(const std::string& method, json::value params, reply done) {
 }
 
 void session::command(const request_builder& build, reply done) {
-  if (!online()) return later(std::move(done), make_error(proto::wssd_error::offline, "offline"));
+  if (!online()) {
+    return post_reply(io_, std::move(done), make_error(proto::wssd_error::offline, "offline"));
+  }
   request(build, std::move(done));
 }
 
@@ -458,22 +412,13 @@ void session::set_state(session_state s, std::string reason) {
   if (s == state_ && s != session_state::backoff) return;
   state_ = s;
   const auto level = s == session_state::backoff ? spdlog::level::warn : spdlog::level::info;
-  spdlog::log(level, "{}: {}", to_string(s), reason);
-  emit("state", "", {{"state", to_string(s)}, {"reason", std::move(reason)}});
+  spdlog::log(level, "{}: {}", proto::to_string(s), reason);
+  if (on_state_) on_state_(s);
+  emit(proto::events::state{s, std::move(reason)});
 }
 
-void session::emit(std::string type, std::string peer, json::object fields) {
-  if (sink_) sink_(event{std::move(type), std::move(peer), std::move(fields)});
-}
-
-void session::later(reply done, proto::rpc_result<json::value> outcome) {
-  asio::post(io_, [done = std::move(done), outcome = std::move(outcome)]() mutable {
-    done(std::move(outcome));
-  });
-}
-
-clock::duration session::to_duration(seconds s) const {
-  return std::chrono::duration_cast<clock::duration>(s);
+void session::emit(proto::event e) {
+  if (on_event_) on_event_(std::move(e));
 }
 
 }  // namespace wssd

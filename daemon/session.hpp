@@ -3,14 +3,14 @@
 // offline → connecting → handshaking → online → (backoff → connecting …); stopped on shutdown.
 // Handshake and connect go out on the same socket at once (handshake-only slots leak on the
 // server); after every reconnect the previous private id is claimed again with setPID, so
-// peers see one continuous identity.
+// peers see one continuous identity. Every reconnect, whatever its cause, goes through the
+// backoff: only a session that stayed online for backoff.reset_after may reconnect at once.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,45 +19,53 @@
 
 #include "daemon/backoff.hpp"
 #include "daemon/config.hpp"
-#include "daemon/event.hpp"
+#include "daemon/keepalive.hpp"
 #include "daemon/peer_table.hpp"
+#include "daemon/request_tracker.hpp"
 #include "daemon/state_store.hpp"
 #include "daemon/transport.hpp"
+#include "proto/events.hpp"
 #include "proto/wss_codec.hpp"
 
 namespace wssd {
 
-enum class session_state { offline, connecting, handshaking, online, backoff, stopped };
-std::string_view to_string(session_state s);
+using proto::session_state;
 
 struct session_counters {
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
-  std::uint64_t reconnects = 0;  // times the session came back online after a loss
-  std::uint64_t bad_frames = 0;  // frames from the server that made no sense
+  std::uint64_t reconnects = 0;          // times the session came back online after a loss
+  std::uint64_t bad_frames = 0;          // frames from the server that made no sense
+  std::uint64_t oversized_messages = 0;  // messages over max_message (each cost the link)
 };
 
 class session {
  public:
-  using reply = std::function<void(proto::rpc_result<boost::json::value>)>;
-  using event_sink = std::function<void(event)>;
+  using reply = request_tracker::reply;
+  using event_sink = std::function<void(proto::event)>;
+  using state_sink = std::function<void(session_state)>;
 
+  // `on_event` hears every event; `on_state` every state change, before its event.
   session(asio::io_context& io, const config& c, std::unique_ptr<transport> link,
-          state_store* store, event_sink sink);
+          state_store* store, event_sink on_event, state_sink on_state);
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
   void start();
   // Closes the link with a Close frame; `done` runs once the link is down.
   void stop(std::function<void()> done);
-  // Drops the link (if any) and connects again at once.
+  // Drops the link (if any) and connects again: at once unless reconnects came too often.
   void reconnect(std::string reason);
+  // What can change while running (timeouts, pings, backoff); the rest needs a restart.
+  void reconfigure(const config& c);
 
   // Commands; they need the session online (the outbox waits for that). `done` always runs
   // later from the event loop, never inside the call.
   void send_direct(const std::vector<std::string>& to, const boost::json::value& data, reply done);
   void broadcast(const boost::json::value& data, const std::vector<std::string>& exclude,
                  reply done);
+  // Claims `private_id`; on success the id the server confirmed is adopted and the answer is
+  // {private_id}.
   void set_private_id(const std::string& private_id, reply done);
   // Any other server method; the session's tokens are added to object params.
   void call(const std::string& method, boost::json::value params, reply done);
@@ -70,16 +78,10 @@ class session {
   const session_counters& counters() const { return counters_; }
 
  private:
-  struct pending_request {
-    std::uint64_t id;
-    reply done;
-    std::chrono::steady_clock::time_point deadline;
-  };
-
   void connect_now();
   void on_open();
   void on_message(std::string_view text);
-  void on_close(std::string reason);
+  void on_close(transport::closed closed);
   void handshake();
   void on_handshake(proto::rpc_result<boost::json::value> outcome);
   void on_connected(proto::rpc_result<boost::json::value> outcome);
@@ -89,6 +91,7 @@ class session {
   void handle_push(proto::push p);
   void on_peer_disconnected(const std::string& pid);
   void adopt_private_id(const std::string& private_id);
+  void schedule_connect(seconds delay, const std::string& reason);
 
   using request_builder = std::function<std::string(const boost::json::value& id)>;
   void request(const request_builder& build, reply done);
@@ -96,27 +99,21 @@ class session {
   void command(const request_builder& build, reply done);
   // Counts a peer message sent once the server accepted it.
   reply counted(reply done);
-  void on_response(proto::response r);
-  void fail_pending(std::int64_t code, const std::string& message);
-  void arm_request_timer();
-  void arm_ping_timer();
-  void cancel_timers();
 
   void set_state(session_state s, std::string reason);
-  void emit(std::string type, std::string peer, boost::json::object fields);
-  void later(reply done, proto::rpc_result<boost::json::value> outcome);
-  std::chrono::steady_clock::duration to_duration(seconds s) const;
+  void emit(proto::event e);
 
   asio::io_context& io_;
   config config_;
   std::unique_ptr<transport> link_;
   state_store* store_;
-  event_sink sink_;
+  event_sink on_event_;
+  state_sink on_state_;
 
   session_state state_ = session_state::offline;
-  bool link_up_ = false;  // between link_->connect() and on_close
-  bool reconnect_now_ = false;
-  bool overloaded_ = false;
+  bool link_up_ = false;        // between link_->connect() and on_close
+  bool reconnect_now_ = false;  // the link is being closed to connect again at once
+  bool overloaded_ = false;     // the server said -32001 to the handshake
   std::function<void()> on_stopped_;
 
   proto::session_tokens tokens_;
@@ -127,15 +124,12 @@ class session {
   backoff backoff_;
   bool was_online_ = false;
   std::chrono::steady_clock::time_point online_since_;
+  std::chrono::steady_clock::time_point last_attempt_{};
 
-  std::uint64_t next_request_id_ = 0;
-  std::deque<pending_request> pending_;
-
+  request_tracker requests_;
+  keepalive keepalive_;
   asio::steady_timer connect_timer_;
   asio::steady_timer backoff_timer_;
-  asio::steady_timer request_timer_;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer pong_timer_;
 };
 
 }  // namespace wssd

@@ -20,12 +20,16 @@ struct tls_options {
 
 class transport {
  public:
+  struct closed {
+    std::string reason;            // human-readable
+    bool message_too_big = false;  // the server sent a message over the limit (Close 1009)
+  };
   struct handlers {
     std::function<void()> on_open;
     std::function<void(std::string_view text)> on_message;
     std::function<void()> on_pong;
-    // Called once per connect(), after on_open or instead of it; `reason` is human-readable.
-    std::function<void(std::string reason)> on_close;
+    // Called once per connect(), after on_open or instead of it.
+    std::function<void(closed)> on_close;
   };
 
   virtual ~transport() = default;
@@ -40,6 +44,9 @@ class transport {
   virtual void abort() = 0;
 };
 
-std::unique_ptr<transport> make_websocket_transport(asio::io_context& io, tls_options tls);
+// Messages over `max_message` bytes end the connection (websocketpp reads no further than the
+// frame header, sends Close 1009 and drops it): the bound on what the server can make wssd hold.
+std::unique_ptr<transport> make_websocket_transport(asio::io_context& io, tls_options tls,
+                                                    std::size_t max_message = 128 * 1024 * 1024);
 
 }  // namespace wssd

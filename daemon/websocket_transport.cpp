@@ -14,18 +14,17 @@ using plain_client = ws::client<ws::config::asio_client>;
 using tls_client = ws::client<ws::config::asio_tls_client>;
 
 constexpr long close_handshake_timeout_ms = 1000;  // the server may stall; close TCP promptly
-constexpr std::size_t max_message_size = 128 * 1024 * 1024;
 
 // One websocketpp endpoint and the connection currently in use on it.
 template <class Client>
 class link {
  public:
-  link(asio::io_context& io, tls_options tls) : tls_(std::move(tls)) {
+  link(asio::io_context& io, tls_options tls, std::size_t max_message) : tls_(std::move(tls)) {
     client_.clear_access_channels(ws::log::alevel::all);
     client_.clear_error_channels(ws::log::elevel::all);
     client_.init_asio(&io);
     client_.set_close_handshake_timeout(close_handshake_timeout_ms);
-    client_.set_max_message_size(max_message_size);
+    client_.set_max_message_size(max_message);
     client_.set_user_agent("wssd/" WSSD_VERSION);
     // Messages are small and interactive: Nagle would hold one back behind an unacked one.
     client_.set_tcp_post_init_handler([this](ws::connection_hdl hdl) {
@@ -101,12 +100,13 @@ class link {
 
   void finish(ws::connection_hdl hdl) {
     if (!is_current(hdl)) return;
-    auto reason = describe(*con_);
-    if (why_refused_ && !why_refused_->empty()) reason += " (" + *why_refused_ + ")";
+    transport::closed closed{describe(*con_),
+                             con_->get_ec() == ws::processor::error::message_too_big};
+    if (why_refused_ && !why_refused_->empty()) closed.reason += " (" + *why_refused_ + ")";
     con_.reset();
     auto on_close = std::move(handlers_.on_close);
     handlers_ = {};
-    if (on_close) on_close(std::move(reason));
+    if (on_close) on_close(std::move(closed));
   }
 
   static std::string describe(typename Client::connection_type& con) {
@@ -132,8 +132,8 @@ class link {
 
 class websocket_transport final : public transport {
  public:
-  websocket_transport(asio::io_context& io, tls_options tls)
-      : io_(io), plain_(io, tls), secure_(io, std::move(tls)) {}
+  websocket_transport(asio::io_context& io, tls_options tls, std::size_t max_message)
+      : io_(io), plain_(io, tls, max_message), secure_(io, std::move(tls), max_message) {}
 
   void connect(const std::string& url, handlers h) override {
     secure_in_use_ = url.rfind("wss://", 0) == 0;
@@ -142,7 +142,7 @@ class websocket_transport final : public transport {
         secure_in_use_ ? secure_.connect(url, std::move(h)) : plain_.connect(url, std::move(h));
     if (ec && on_close) {
       asio::post(io_, [on_close, reason = "invalid URL " + url + ": " + ec.message()] {
-        on_close(reason);
+        on_close({reason});
       });
     }
   }
@@ -164,8 +164,9 @@ class websocket_transport final : public transport {
 
 }  // namespace
 
-std::unique_ptr<transport> make_websocket_transport(asio::io_context& io, tls_options tls) {
-  return std::make_unique<websocket_transport>(io, std::move(tls));
+std::unique_ptr<transport> make_websocket_transport(asio::io_context& io, tls_options tls,
+                                                    std::size_t max_message) {
+  return std::make_unique<websocket_transport>(io, std::move(tls), max_message);
 }
 
 }  // namespace wssd

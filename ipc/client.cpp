@@ -1,5 +1,6 @@
 #include "ipc/client.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,6 +17,16 @@ namespace wssd {
 namespace json = boost::json;
 using clock = std::chrono::steady_clock;
 
+namespace {
+
+json::array strings(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
 std::string default_client_socket() {
   if (const char* env = std::getenv("WSSD_SOCKET"); env && *env) return env;
   const auto own = default_socket_path();
@@ -24,31 +35,82 @@ std::string default_client_socket() {
 }
 
 client::outcome<client> client::connect(const std::string& path) {
-  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path))
-    return failure{failure_kind::broken, "socket path too long: " + path};
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return failure{failure_kind::invalid,
+                   "socket path too long (" + std::to_string(path.size()) + " bytes, at most " +
+                       std::to_string(sizeof(addr.sun_path) - 1) + "): " + path};
+  }
+  unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     const int e = errno;
     const auto kind =
         (e == EACCES || e == EPERM) ? failure_kind::denied : failure_kind::unreachable;
     return failure{kind, "cannot connect to wssd at " + path + ": " + std::strerror(e)};
   }
+  // Non-blocking, so that every wait is a poll with a deadline.
+  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
   return client(std::move(fd));
 }
 
-client::outcome<proto::rpc_result<json::value>> client::call(const std::string& method,
-                                                             json::object params,
-                                                             std::optional<duration> timeout) {
+client::answer client::hello(duration timeout) {
+  return call("hello", {}, timeout);
+}
+
+client::answer client::status(duration timeout) {
+  return call("status", {}, timeout);
+}
+
+client::answer client::peers(duration timeout) {
+  return call("peers", {}, timeout);
+}
+
+client::answer client::send(const std::vector<std::string>& to, const json::value& data,
+                            duration timeout) {
+  return call("send", {{"to", strings(to)}, {"data", data}}, timeout);
+}
+
+client::answer client::broadcast(const json::value& data, const std::vector<std::string>& exclude,
+                                 duration timeout) {
+  return call("broadcast", {{"data", data}, {"exclude", strings(exclude)}}, timeout);
+}
+
+client::answer client::set_private_id(const std::string& private_id, duration timeout) {
+  return call("set_private_id", {{"private_id", private_id}}, timeout);
+}
+
+client::answer client::subscribe(const subscription& s, duration timeout) {
+  json::object params{{"types", strings(s.types)}};
+  if (!s.peers.empty()) params["peers"] = strings(s.peers);
+  if (s.since) params["since"] = *s.since;
+  if (!s.instance.empty()) params["instance"] = s.instance;
+  return call("subscribe", std::move(params), timeout);
+}
+
+client::answer client::unsubscribe(duration timeout) {
+  return call("unsubscribe", {}, timeout);
+}
+
+client::answer client::reconnect(duration timeout) {
+  return call("reconnect", {}, timeout);
+}
+
+client::answer client::rpc(const std::string& method, json::object params, duration timeout) {
+  return call("rpc", {{"method", method}, {"params", std::move(params)}}, timeout);
+}
+
+client::answer client::call(const std::string& method, json::object params,
+                            std::optional<duration> timeout) {
+  deadline until;
+  if (timeout) until = clock::now() + *timeout;
   const auto id = next_id_++;
-  auto sent = write_all(proto::serialize_request(id, method, std::move(params)) + "\n");
+  auto sent = write_all(proto::serialize_request(id, method, std::move(params)) + "\n", until);
   if (!sent) return sent.error();
-  std::optional<clock::time_point> deadline;
-  if (timeout) deadline = clock::now() + *timeout;
+  if (!*sent) return failure{failure_kind::timeout, method + ": wssd took no request in time"};
   while (true) {
-    auto message = read_message(deadline);
+    auto message = read_message(until);
     if (!message) return message.error();
     if (!*message) return failure{failure_kind::timeout, method + ": no answer from wssd in time"};
     auto& m = **message;
@@ -69,10 +131,10 @@ client::outcome<proto::rpc_result<json::value>> client::call(const std::string& 
 }
 
 client::outcome<std::optional<json::object>> client::next_event(std::optional<duration> timeout) {
-  std::optional<clock::time_point> deadline;
-  if (timeout) deadline = clock::now() + *timeout;
+  deadline until;
+  if (timeout) until = clock::now() + *timeout;
   while (events_.empty()) {
-    auto message = read_message(deadline);
+    auto message = read_message(until);
     if (!message) return message.error();
     if (!*message) return std::optional<json::object>{};
     if (const auto* p = (*message)->if_contains("params");
@@ -85,8 +147,25 @@ client::outcome<std::optional<json::object>> client::next_event(std::optional<du
   return std::optional<json::object>(std::move(e));
 }
 
-client::outcome<std::optional<json::object>> client::read_message(
-    std::optional<clock::time_point> deadline) {
+client::outcome<bool> client::wait_for(short events, deadline until) {
+  while (true) {
+    int wait_ms = -1;
+    if (until) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*until - clock::now());
+      if (left.count() <= 0) return false;
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd p{fd_.get(), events, 0};
+    const int ready = ::poll(&p, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0)
+      return failure{failure_kind::broken, std::string("poll: ") + std::strerror(errno)};
+    if (ready > 0) return true;
+  }
+}
+
+client::outcome<std::optional<json::object>> client::read_message(deadline until) {
   while (true) {
     if (const auto newline = buffer_.find('\n'); newline != std::string::npos) {
       auto line = buffer_.substr(0, newline);
@@ -96,32 +175,28 @@ client::outcome<std::optional<json::object>> client::read_message(
         return failure{failure_kind::broken, "wssd sent a bad line: " + object.error().what};
       return std::optional<json::object>(std::move(*object));
     }
-    int wait_ms = -1;
-    if (deadline) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - clock::now());
-      if (left.count() <= 0) return std::optional<json::object>{};
-      wait_ms = static_cast<int>(left.count());
-    }
-    pollfd p{fd_.get(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, wait_ms);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0)
-      return failure{failure_kind::broken, std::string("poll: ") + std::strerror(errno)};
-    if (ready == 0) continue;  // the deadline check above ends the wait
+    auto ready = wait_for(POLLIN, until);
+    if (!ready) return ready.error();
+    if (!*ready) return std::optional<json::object>{};
     char chunk[65536];
     const auto n = ::read(fd_.get(), chunk, sizeof(chunk));
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return failure{failure_kind::unreachable, "wssd closed the connection"};
     buffer_.append(chunk, static_cast<std::size_t>(n));
   }
 }
 
-client::outcome<bool> client::write_all(const std::string& text) {
+client::outcome<bool> client::write_all(const std::string& text, deadline until) {
   std::size_t done = 0;
   while (done < text.size()) {
     const auto n = ::send(fd_.get(), text.data() + done, text.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      auto ready = wait_for(POLLOUT, until);
+      if (!ready) return ready.error();
+      if (!*ready) return false;
+      continue;
+    }
     if (n < 0)
       return failure{failure_kind::unreachable,
                      std::string("cannot write to wssd: ") + std::strerror(errno)};

@@ -1,12 +1,15 @@
-// A blocking client of wssd's local socket, for wssctl, tests and C++ programs.
+// A blocking client of wssd's local socket, for wssctl, tests and C++ programs. Every call
+// waits at most its timeout: a frozen daemon costs the caller a timeout, never a hang.
 #pragma once
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/unique_fd.hpp"
 #include "proto/jsonrpc.hpp"
@@ -17,29 +20,58 @@ class client {
  public:
   using duration = std::chrono::milliseconds;
 
-  enum class failure_kind { unreachable, denied, timeout, broken };
+  enum class failure_kind {
+    unreachable,  // no daemon there, or it went away
+    denied,       // the socket's permissions keep us out
+    timeout,      // no answer in time
+    invalid,      // what we were asked to do cannot be done (a socket path too long)
+    broken        // the daemon said something that makes no sense
+  };
   struct failure {
     failure_kind kind;
     std::string what;
   };
   template <class T>
   using outcome = boost::system::result<T, failure>;
+  // A call's outcome: wssd's JSON-RPC answer (a result or an error, both values), or why
+  // there was none.
+  using answer = outcome<proto::rpc_result<boost::json::value>>;
 
   static outcome<client> connect(const std::string& path);
 
-  // Sends one request and waits for its answer; events that arrive meanwhile are kept for
-  // next_event(). A JSON-RPC error from wssd is a value inside the result.
-  outcome<proto::rpc_result<boost::json::value>> call(const std::string& method,
-                                                      boost::json::object params,
-                                                      std::optional<duration> timeout = {});
+  answer hello(duration timeout);
+  answer status(duration timeout);
+  answer peers(duration timeout);
+  answer send(const std::vector<std::string>& to, const boost::json::value& data, duration timeout);
+  answer broadcast(const boost::json::value& data, const std::vector<std::string>& exclude,
+                   duration timeout);
+  answer set_private_id(const std::string& private_id, duration timeout);
+  struct subscription {
+    std::vector<std::string> types;  // empty: all
+    std::vector<std::string> peers;  // empty: all
+    std::optional<std::uint64_t> since;
+    std::string instance;  // whose numbering `since` is in
+  };
+  answer subscribe(const subscription& s, duration timeout);
+  answer unsubscribe(duration timeout);
+  answer reconnect(duration timeout);
+  answer rpc(const std::string& method, boost::json::object params, duration timeout);
+
+  // Any method, for what this library does not name (a newer wssd's). Events that arrive
+  // meanwhile are kept for next_event().
+  answer call(const std::string& method, boost::json::object params,
+              std::optional<duration> timeout = {});
   // The next event's params; an empty optional when the timeout passed first.
   outcome<std::optional<boost::json::object>> next_event(std::optional<duration> timeout = {});
 
  private:
+  using deadline = std::optional<std::chrono::steady_clock::time_point>;
+
   explicit client(unique_fd fd) : fd_(std::move(fd)) {}
-  outcome<std::optional<boost::json::object>> read_message(
-      std::optional<std::chrono::steady_clock::time_point> deadline);
-  outcome<bool> write_all(const std::string& text);
+  outcome<std::optional<boost::json::object>> read_message(deadline until);
+  outcome<bool> write_all(const std::string& text, deadline until);
+  // Waits until the socket is ready for `events`; false when the deadline passed first.
+  outcome<bool> wait_for(short events, deadline until);
 
   unique_fd fd_;
   std::string buffer_;

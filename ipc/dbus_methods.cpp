@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "ipc/dbus_service.hpp"
-#include "proto/wss_codec.hpp"
 #include "proto/wssd_errors.hpp"
 
 namespace wssd {
@@ -121,18 +120,7 @@ int dbus_service::on_set_private_id(sd_bus_message* m, void* userdata, sd_bus_er
   auto& self = self_of(userdata);
   const char* pid = nullptr;
   if (const int r = sd_bus_message_read(m, "s", &pid); r < 0) return r;
-  // As on the socket: a success without the new id in it is no success.
-  self.service_.set_private_id(
-      pid,
-      [done = self.answer_later(m)](auto outcome) {
-        if (outcome) {
-          if (auto now = proto::private_id_from(*outcome); !now) {
-            outcome = proto::rpc_error{proto::wssd_error::bad_answer, now.error().what, {}};
-          }
-        }
-        done(std::move(outcome));
-      },
-      self.ttl_);
+  self.service_.set_private_id(pid, self.answer_later(m), self.ttl_);
   return 1;
 }
 

@@ -24,14 +24,9 @@ constexpr unsigned reconnects_property = 8;
 // A burst of peer events (a reconnect's peer list) becomes one PropertiesChanged.
 constexpr auto changes_delay = std::chrono::milliseconds(50);
 
-std::string string_field(const json::object& params, const char* key) {
-  const auto* v = params.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::string json_field(const json::object& params, const char* key) {
-  const auto* v = params.if_contains(key);
-  return v ? json::serialize(*v) : std::string("null");
+// A message's data as the signal carries it: JSON text, "null" when there was none.
+std::string json_text(const std::optional<json::value>& data) {
+  return data ? json::serialize(*data) : std::string("null");
 }
 
 }  // namespace
@@ -43,7 +38,8 @@ proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_contex
   std::shared_ptr<dbus_service> d(new dbus_service(io, c, s, std::move(*bus)));
   if (auto failed = d->export_object()) return std::move(*failed);
   if (auto failed = d->bus_->request_name(dbus_bus_name)) return std::move(*failed);
-  d->listener_ = s.events().listen([raw = d.get()](const event_ptr& e) { raw->on_event(*e); });
+  d->listener_ = s.events().listen(
+      [raw = d.get()](const event_log::appended& a) { raw->on_event(*a.record, a.event); });
   d->bus_->start();
   spdlog::info("D-Bus: {} on the {} bus", dbus_bus_name, d->bus_->bus_name());
   return d;
@@ -97,32 +93,41 @@ void dbus_service::emit_signal(const char* member, const char* types, Args... ar
   bus_->sent();
 }
 
-void dbus_service::on_event(const event_record& e) {
-  const auto& p = e.params;
-  if (e.type == "message") {
-    emit_signal("MessageReceived", "ssst", string_field(p, "kind").c_str(),
-                string_field(p, "from").c_str(), json_field(p, "data").c_str(), e.seq);
-  } else if (e.type == "update") {
-    emit_signal("Update", "sst", string_field(p, "from").c_str(), json_field(p, "data").c_str(),
-                e.seq);
-  } else if (e.type == "peer_connect") {
-    emit_signal("PeerConnected", "ss", string_field(p, "private_id").c_str(),
-                json_field(p, "options").c_str());
-    mark_changed(peers_property);
-  } else if (e.type == "peer_disconnect") {
-    emit_signal("PeerDisconnected", "s", string_field(p, "private_id").c_str());
-    mark_changed(peers_property);
-  } else if (e.type == "peer_private_id") {
-    emit_signal("PeerPrivateIDChanged", "ss", string_field(p, "old").c_str(),
-                string_field(p, "new").c_str());
-    mark_changed(peers_property);
-  } else if (e.type == "private_id") {
-    mark_changed(private_id_property);
-  } else if (e.type == "state") {
-    // Reconnects counts returns to online.
-    const bool online = string_field(p, "state") == "online";
-    mark_changed(state_property | (online ? reconnects_property : 0));
-  }
+void dbus_service::on_event(const event_record& record, const proto::event& event) {
+  namespace ev = proto::events;
+  struct visitor {
+    dbus_service& self;
+    std::uint64_t seq;
+
+    void operator()(const ev::message& m) const {
+      self.emit_signal("MessageReceived", "ssst", std::string(proto::to_string(m.kind)).c_str(),
+                       m.from.value_or("").c_str(), json_text(m.data).c_str(), seq);
+    }
+    void operator()(const ev::update& u) const {
+      self.emit_signal("Update", "sst", u.from.value_or("").c_str(), json_text(u.data).c_str(),
+                       seq);
+    }
+    void operator()(const ev::peer_connect& p) const {
+      self.emit_signal("PeerConnected", "ss", p.private_id.c_str(),
+                       json::serialize(p.options).c_str());
+      self.mark_changed(peers_property);
+    }
+    void operator()(const ev::peer_disconnect& p) const {
+      self.emit_signal("PeerDisconnected", "s", p.private_id.c_str());
+      self.mark_changed(peers_property);
+    }
+    void operator()(const ev::peer_private_id& p) const {
+      self.emit_signal("PeerPrivateIDChanged", "ss", p.old_id.c_str(), p.new_id.c_str());
+      self.mark_changed(peers_property);
+    }
+    void operator()(const ev::private_id&) const { self.mark_changed(private_id_property); }
+    void operator()(const ev::state& s) const {
+      // Reconnects counts returns to online.
+      const bool online = s.now == proto::session_state::online;
+      self.mark_changed(state_property | (online ? reconnects_property : 0));
+    }
+  };
+  std::visit(visitor{*this, record.seq}, event);
 }
 
 void dbus_service::mark_changed(unsigned properties) {
@@ -188,10 +193,9 @@ boost::system::result<json::value, dbus_errors::mapped> dbus_service::parse_json
                                    " bytes, more than ipc.max_line (" + std::to_string(max_json_) +
                                    ")"};
   }
-  boost::system::error_code ec;
-  auto value = json::parse(std::string_view(text, size), ec);
-  if (ec) return dbus_errors::mapped{dbus_errors::invalid_json, "json: " + ec.message()};
-  return value;
+  auto value = proto::parse_json(std::string_view(text, size));
+  if (!value) return dbus_errors::mapped{dbus_errors::invalid_json, "json: " + value.error().what};
+  return std::move(*value);
 }
 
 }  // namespace wssd

@@ -45,7 +45,7 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
                std::shared_ptr<dbus_connection> bus);
 
   std::optional<proto::failure> export_object();
-  void on_event(const event_record& e);
+  void on_event(const event_record& record, const proto::event& event);
   template <class... Args>
   void emit_signal(const char* member, const char* types, Args... args);
   void mark_changed(unsigned properties);

@@ -1,7 +1,7 @@
 #include "ipc/local_api.hpp"
 
 #include "daemon/version.hpp"
-#include "proto/wss_codec.hpp"
+#include "proto/events.hpp"
 #include "proto/wssd_errors.hpp"
 
 namespace wssd {
@@ -41,10 +41,11 @@ void local_api::handle(local_client& client, std::string_view line) {
   auto request = proto::parse_local_request(line);
   if (!request) return client.send_response(request.error().id, request.error().error);
 
+  if (request->id) client.expect_answer();
   std::weak_ptr<local_client> weak = client.shared_from_this();
   reply respond = [weak, id = request->id](proto::rpc_result<json::value> outcome) {
     auto alive = weak.lock();  // a client may leave before its answer; the command still runs
-    if (alive && id) alive->send_response(*id, std::move(outcome));
+    if (alive && id) alive->answer(*id, std::move(outcome));
   };
   const auto found = methods_.find(request->method);
   if (found == methods_.end()) {
@@ -96,23 +97,22 @@ void local_api::broadcast(local_client&, const proto::local_request& r, reply do
 void local_api::set_private_id(local_client&, const proto::local_request& r, reply done) {
   auto pid = proto::string_param(r.params, "private_id");
   if (!pid) return done(invalid_params(pid.error().what));
-  service_.set_private_id(std::move(*pid), [done = std::move(done)](auto outcome) {
-    if (!outcome) return done(std::move(outcome));
-    auto now = proto::private_id_from(*outcome);
-    if (!now) return done(proto::rpc_error{proto::wssd_error::bad_answer, now.error().what, {}});
-    done(json::value(json::object{{"private_id", *now}}));
-  });
+  service_.set_private_id(std::move(*pid), std::move(done));
 }
 
 void local_api::subscribe(local_client& client, const proto::local_request& r, reply done) {
   auto types = proto::string_list_param(r.params, "types", false);
   if (!types) return done(invalid_params(types.error().what));
+  local_client::subscription wanted;
+  if (!types->empty()) wanted.types = 0;
   for (const auto& t : *types) {
-    if (!proto::is_event_type(t))
-      return done(invalid_params("types: unknown event type \"" + t + "\""));
+    const auto bit = proto::type_bit(t);
+    if (!bit) return done(invalid_params("types: unknown event type \"" + t + "\""));
+    wanted.types |= *bit;
   }
   auto peers = proto::string_list_param(r.params, "peers", false);
   if (!peers) return done(invalid_params(peers.error().what));
+  wanted.peers = {peers->begin(), peers->end()};
   auto since = proto::count_param(r.params, "since");
   if (!since) return done(invalid_params(since.error().what));
   std::string instance;
@@ -122,16 +122,13 @@ void local_api::subscribe(local_client& client, const proto::local_request& r, r
     instance = std::move(*given);
   }
 
-  auto& events = service_.events();
+  const auto& events = service_.events();
   done(json::value(json::object{{"seq", events.last_seq()}, {"instance", events.instance()}}));
-  client.subscribe({{types->begin(), types->end()}, {peers->begin(), peers->end()}});
-  if (!*since) return;
-  auto replay = events.since(**since, instance);
-  if (replay.lost) {
-    client.send_line(
-        event_log::notice("events_lost", {{"since", **since}, {"reason", replay.why}}));
-  }
-  for (const auto& e : replay.events) client.deliver(e);
+  if (!*since) return client.subscribe(std::move(wanted), events.last_seq() + 1);
+  const auto start = events.resume(**since, instance);
+  std::optional<std::string> lost;
+  if (start.lost) lost = proto::encode_events_lost_line(**since, *start.lost);
+  client.subscribe(std::move(wanted), start.next, std::move(lost));
 }
 
 void local_api::unsubscribe(local_client& client, const proto::local_request&, reply done) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 #include <vector>
 
@@ -10,6 +12,9 @@ namespace wssd {
 namespace {
 
 constexpr std::size_t max_buffers_per_write = 64;
+// Reads of one client in one turn of the loop; a client with more to say then waits behind the
+// others.
+constexpr int reads_per_turn = 16;
 
 std::shared_ptr<const std::string> as_line(std::string text) {
   text += '\n';
@@ -18,16 +23,24 @@ std::shared_ptr<const std::string> as_line(std::string text) {
 
 }  // namespace
 
-local_client::local_client(socket s, const ipc_config& c, peer_credentials who, rights may,
-                           line_handler on_line, close_handler on_close)
+local_client::local_client(socket s, const ipc_config& c, const event_log& log,
+                           peer_credentials who, rights may, line_handler on_line,
+                           close_handler on_close)
     : socket_(std::move(s)),
       config_(c),
+      log_(log),
       who_(who),
       may_(may),
       on_line_(std::move(on_line)),
       on_close_(std::move(on_close)) {}
 
 void local_client::start() {
+  asio::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec) {
+    spdlog::warn("client pid {}: cannot make its socket non-blocking: {}", who_.pid, ec.message());
+    return close();
+  }
   read();
 }
 
@@ -40,30 +53,52 @@ void local_client::close() {
   if (on_close_) on_close_(*this);
 }
 
+void local_client::finish() {
+  reading_done_ = true;
+  subscription_.reset();
+  close_when_done();
+}
+
 // Waits until the socket is readable, then reads into one buffer shared by every client:
-// all reads happen on the one thread, one at a time, so an idle client costs no buffer.
+// all reads happen on the one thread, one at a time, so an idle client costs no buffer. Once
+// the client has said all it will (EOF), the wait is for it to hang up altogether.
 void local_client::read() {
-  socket_.async_wait(socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
-    if (self->closed_) return;
-    if (ec) return self->close();
-    self->drain();
-  });
+  const bool hang_up_only = reading_done_;
+  socket_.async_wait(hang_up_only ? socket::wait_error : socket::wait_read,
+                     [self = shared_from_this(), hang_up_only](const asio::error_code& ec) {
+                       if (self->closed_) return;
+                       if (ec || hang_up_only) return self->close();
+                       if (self->reading_done_) return self->read();  // finish() came meanwhile
+                       self->drain();
+                     });
 }
 
 void local_client::drain() {
   static std::array<char, 64 * 1024> shared_chunk;
-  while (!closed_) {
+  for (int turn = 0; turn < reads_per_turn; ++turn) {
     asio::error_code ec;
     const auto n = socket_.read_some(asio::buffer(shared_chunk), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
+    if (ec == asio::error::eof) {
+      // A last line without its '\n' still counts, as `printf '%s' … | nc` sends it.
+      if (!partial_.empty() && !discarding_) consume("\n");
+      reading_done_ = true;
+      if (closed_) return;
+      read();
+      return close_when_done();
+    }
     if (ec) return close();
     consume(std::string_view(shared_chunk.data(), n));
+    if (closed_ || reading_done_) return;
     if (n < shared_chunk.size()) return read();  // the socket is empty for now
   }
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->closed_ && !self->reading_done_) self->drain();
+  });
 }
 
 void local_client::consume(std::string_view data) {
-  while (!data.empty() && !closed_) {
+  while (!data.empty() && !closed_ && !reading_done_) {
     const auto newline = data.find('\n');
     const auto piece = data.substr(0, newline);
     if (!discarding_) partial_.append(piece);
@@ -88,15 +123,17 @@ void local_client::consume(std::string_view data) {
   }
 }
 
-void local_client::send_response(const boost::json::value& id,
-                                 proto::rpc_result<boost::json::value> outcome) {
-  send_line(as_line(outcome ? proto::serialize_result(id, std::move(*outcome))
-                            : proto::serialize_error(id, outcome.error())));
+void local_client::answer(const boost::json::value& id,
+                          proto::rpc_result<boost::json::value> outcome) {
+  if (unanswered_ > 0) --unanswered_;
+  send_response(id, std::move(outcome));  // closing, if it is done, waits for the write
 }
 
-void local_client::send_line(std::shared_ptr<const std::string> line) {
+void local_client::send_response(const boost::json::value& id,
+                                 proto::rpc_result<boost::json::value> outcome) {
   if (closed_) return;
-  push(std::move(line));
+  push(as_line(outcome ? proto::serialize_result(id, std::move(*outcome))
+                       : proto::serialize_error(id, outcome.error())));
   if (queued_bytes_ > config_.client_queue_hard) {
     spdlog::warn("client pid {} (uid {}) does not read its answers: disconnected", who_.pid,
                  who_.uid);
@@ -105,37 +142,80 @@ void local_client::send_line(std::shared_ptr<const std::string> line) {
   flush();
 }
 
-void local_client::deliver(const event_ptr& e) {
-  if (closed_ || !wants(*e)) return;
-  const auto size = e->line->size();
-  if (lagging_ || (queued_bytes_ + size > config_.client_queue && !queue_.empty())) {
-    if (!lagging_) spdlog::info("client pid {} is lagging: dropping its events", who_.pid);
-    lagging_ = true;
-    ++dropped_;
-    dropped_bytes_ += size;
-    if (queued_bytes_ + dropped_bytes_ > config_.client_queue_hard) {
-      spdlog::warn("client pid {} (uid {}) stopped reading: disconnected after {} dropped events",
-                   who_.pid, who_.uid, dropped_);
-      close();
+void local_client::subscribe(subscription s, std::uint64_t next_seq,
+                             std::optional<std::string> lost) {
+  subscription_ = std::move(s);
+  cursor_ = next_seq;
+  dropped_ = 0;
+  dropped_bytes_ = 0;
+  if (lost) push(std::make_shared<const std::string>(std::move(*lost)));
+  pump();
+}
+
+void local_client::unsubscribe() {
+  subscription_.reset();  // its answer follows: closing, if it is done, waits for that write
+}
+
+// Events the ring let go before this client read them are lost to it; it hears how many.
+void local_client::on_appended(const event_log::appended& a) {
+  if (!subscription_ || closed_) return;
+  const bool was_lagging = dropped_bytes_ > 0;
+  for (const auto& gone : a.evicted) {
+    if (gone->seq < cursor_) continue;
+    if (wants(*gone)) {
+      ++dropped_;
+      dropped_bytes_ += gone->line.size();
     }
-    return;
+    cursor_ = gone->seq + 1;
   }
-  push(e->line);
-  flush();
+  if (!was_lagging && dropped_bytes_ > 0) {
+    spdlog::info("client pid {} is lagging: it lost events the ring no longer holds", who_.pid);
+  }
+  if (dropped_bytes_ > config_.client_queue_hard) {
+    spdlog::warn(
+        "client pid {} (uid {}) stopped reading: disconnected after losing {} bytes of "
+        "events",
+        who_.pid, who_.uid, dropped_bytes_);
+    return close();
+  }
+  pump();
 }
 
 bool local_client::wants(const event_record& e) const {
-  if (!subscription_) return false;
-  if (!subscription_->types.empty() && !subscription_->types.count(e.type)) return false;
-  if (!subscription_->peers.empty() && !e.peer.empty() && !subscription_->peers.count(e.peer)) {
-    return false;
-  }
-  return true;
+  if (!subscription_ || !(subscription_->types & e.type)) return false;
+  const auto& peers = subscription_->peers;
+  return peers.empty() || e.peer.empty() || peers.count(e.peer) != 0;
 }
 
 void local_client::push(std::shared_ptr<const std::string> line) {
   queued_bytes_ += line->size();
   queue_.push_back(std::move(line));
+}
+
+// Hands the socket what it may take from the ring: at most ipc.client_queue bytes ahead of the
+// client's reading, one event at least.
+void local_client::pump() {
+  while (subscription_ && !closed_ && queued_bytes_ < config_.client_queue &&
+         cursor_ <= log_.last_seq()) {
+    if (cursor_ < log_.first_seq()) {  // the ring shrank (SIGHUP) past it: count them all
+      dropped_ += log_.first_seq() - cursor_;
+      cursor_ = log_.first_seq();
+      continue;
+    }
+    auto record = log_.at(cursor_++);
+    if (!wants(*record)) continue;
+    if (dropped_ > 0)
+      push(std::make_shared<const std::string>(
+          proto::encode_lagged_line(std::exchange(dropped_, 0))));
+    push(std::shared_ptr<const std::string>(record, &record->line));
+  }
+  if (subscription_ && cursor_ > log_.last_seq()) {  // caught up
+    if (dropped_ > 0)
+      push(std::make_shared<const std::string>(
+          proto::encode_lagged_line(std::exchange(dropped_, 0))));
+    dropped_bytes_ = 0;
+  }
+  flush();
 }
 
 void local_client::flush() {
@@ -160,13 +240,17 @@ void local_client::written(std::size_t buffers, std::size_t bytes) {
   writing_ = false;
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(buffers));
   queued_bytes_ -= bytes;
-  if (lagging_ && queued_bytes_ <= config_.client_queue / 2) {
-    push(event_log::notice("lagged", {{"dropped", dropped_}}));
-    lagging_ = false;
-    dropped_ = 0;
-    dropped_bytes_ = 0;
+  pump();
+  close_when_done();
+}
+
+// A client that said all it will goes once it has every answer (a subscriber stays on).
+void local_client::close_when_done() {
+  if (closed_ || !reading_done_ || unanswered_ > 0 || writing_ || !queue_.empty() ||
+      subscription_) {
+    return;
   }
-  flush();
+  close();
 }
 
 }  // namespace wssd

@@ -20,7 +20,7 @@ socket_server::~socket_server() {
 }
 
 void socket_server::start() {
-  listener_token_ = service_.events().listen([this](const event_ptr& e) { fan_out(e); });
+  listener_token_ = service_.events().listen([this](const event_log::appended& a) { fan_out(a); });
   spdlog::info("listening on {}{}", listener_->path(),
                listener_->activated() ? " (socket activation)" : "");
   accept();
@@ -54,7 +54,7 @@ void socket_server::admit(local_client::socket s) {
   if (!who) return spdlog::warn("dropped a local client whose credentials cannot be read");
   auto on_line = [this](local_client& c, std::string_view line) { api_.handle(c, line); };
   auto on_close = [this](local_client& c) { forget(&c); };
-  auto client = std::make_shared<local_client>(std::move(s), config_.ipc, *who,
+  auto client = std::make_shared<local_client>(std::move(s), config_.ipc, service_.events(), *who,
                                                policy_.rights_for(*who), on_line, on_close);
   if (clients_.size() >= config_.ipc.max_clients) {
     spdlog::warn("refused client pid {}: {} clients already connected", who->pid, clients_.size());
@@ -63,17 +63,17 @@ void socket_server::admit(local_client::socket s) {
                                            "too many clients (ipc.max_clients = " +
                                                std::to_string(config_.ipc.max_clients) + ")",
                                            {}});
-    return;  // the write keeps the client alive until the error is out, then it closes
+    return client->finish();  // the write keeps it alive until the error is out
   }
   spdlog::debug("client pid {} uid {} connected", who->pid, who->uid);
   clients_.emplace(client.get(), client);
   client->start();
 }
 
-void socket_server::fan_out(const event_ptr& e) {
+void socket_server::fan_out(const event_log::appended& a) {
   fanning_out_ = true;
   for (const auto& [raw, client] : clients_) {
-    if (client->subscribed()) client->deliver(e);
+    if (client->subscribed()) client->on_appended(a);
   }
   fanning_out_ = false;
   for (auto* gone : closed_while_fanning_out_) clients_.erase(gone);

@@ -28,7 +28,7 @@ class socket_server {
  private:
   void accept();
   void admit(local_client::socket s);
-  void fan_out(const event_ptr& e);
+  void fan_out(const event_log::appended& a);
   void forget(local_client* client);
 
   const config& config_;

@@ -50,12 +50,27 @@ parsed<rpc_error> error_from_json(const json::value& v) {
   return e;
 }
 
-parsed<json::object> parse_object(std::string_view text) {
+boost::system::result<json::value, json_failure> parse_json(std::string_view text) {
+  json::parse_options options;
+  options.max_depth = max_json_depth;
   json::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return failure{"malformed JSON: " + ec.message()};
-  if (!v.is_object()) return failure{"expected a JSON object, got " + std::string(kind_name(v))};
-  return std::move(v.as_object());
+  json::value v = json::parse(text, ec, {}, options);
+  if (!ec) return v;
+  if (ec == json::error::too_deep) {
+    return json_failure{"JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};
+  }
+  const bool too_large = ec == json::error::exponent_overflow ||
+                         ec == json::error::object_too_large ||
+                         ec == json::error::array_too_large || ec == json::error::key_too_large ||
+                         ec == json::error::string_too_large;
+  return json_failure{"malformed JSON: " + ec.message(), !too_large};
+}
+
+parsed<json::object> parse_object(std::string_view text) {
+  auto v = parse_json(text);
+  if (!v) return failure{v.error().what};
+  if (!v->is_object()) return failure{"expected a JSON object, got " + std::string(kind_name(*v))};
+  return std::move(v->as_object());
 }
 
 std::string_view kind_name(const json::value& v) {

@@ -47,6 +47,17 @@ boost::json::object to_json(const rpc_error& error);
 // Reads an `error` member; anything that is not a well-formed error object is reported.
 parsed<rpc_error> error_from_json(const boost::json::value& v);
 
+// The deepest nesting every parser of wssd takes. The reference server relays what Node's
+// JSON.stringify can write back, a little over 4 000 levels; Boost.JSON's default of 32 would
+// lose messages that peers can send. Deeper input is refused, never taken for something else.
+inline constexpr std::size_t max_json_depth = 5000;
+
+struct json_failure {
+  std::string what;
+  bool not_json = false;  // a syntax error: the text is no JSON at all (not merely too deep)
+};
+// Parses one JSON text with wssd's limits, or says why not.
+boost::system::result<boost::json::value, json_failure> parse_json(std::string_view text);
 // Parses one JSON text into an object, or says why it is not one.
 parsed<boost::json::object> parse_object(std::string_view text);
 

@@ -1,7 +1,5 @@
 #include "proto/local_protocol.hpp"
 
-#include <algorithm>
-
 namespace wssd::proto {
 
 namespace json = boost::json;
@@ -76,18 +74,6 @@ parsed<std::optional<std::uint64_t>> count_param(const json::object& params, std
     return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
   }
   return failure{std::string(key) + " must be a whole number ≥ 0"};
-}
-
-const std::vector<std::string>& event_types() {
-  static const std::vector<std::string> types{
-      "message",         "update",     "peer_connect", "peer_disconnect",
-      "peer_private_id", "private_id", "state"};
-  return types;
-}
-
-bool is_event_type(std::string_view type) {
-  const auto& types = event_types();
-  return std::find(types.begin(), types.end(), type) != types.end();
 }
 
 }  // namespace wssd::proto

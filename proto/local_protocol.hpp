@@ -38,8 +38,4 @@ parsed<std::vector<std::string>> string_list_param(const boost::json::object& pa
 parsed<std::optional<std::uint64_t>> count_param(const boost::json::object& params,
                                                  std::string_view key);
 
-// The event types a client may subscribe to.
-bool is_event_type(std::string_view type);
-const std::vector<std::string>& event_types();
-
 }  // namespace wssd::proto

@@ -1,5 +1,6 @@
 #include "proto/wss_codec.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 namespace wssd::proto {
@@ -128,6 +129,14 @@ std::string set_pid_request(const json::value& id, const session_tokens& tokens,
   params["action"] = "setPID";
   params["privateID"] = private_id;
   return serialize_request(id, "WSS_Session", std::move(params));
+}
+
+bool is_never_answered(std::string_view method) {
+  static constexpr std::string_view members[] = {
+      "constructor",      "__defineGetter__", "__defineSetter__", "hasOwnProperty",
+      "__lookupGetter__", "__lookupSetter__", "isPrototypeOf",    "propertyIsEnumerable",
+      "toString",         "valueOf",          "__proto__",        "toLocaleString"};
+  return std::find(std::begin(members), std::end(members), method) != std::end(members);
 }
 
 parsed<frame> decode_frame(std::string_view text) {

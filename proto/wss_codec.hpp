@@ -32,6 +32,11 @@ std::string get_pid_request(const boost::json::value& id, const session_tokens& 
 std::string set_pid_request(const boost::json::value& id, const session_tokens& tokens,
                             std::string_view private_id);
 
+// The server looks methods up in a plain JavaScript object: names of Object.prototype members
+// (toString, constructor, …) are never answered, and the socket that sent one may be left
+// half-closed on the server, which then fails every WSS_Connect. No request may carry them.
+bool is_never_answered(std::string_view method);
+
 // ---- Incoming frames ----
 
 // A frame with an `id` key: the answer to one of our requests.

@@ -42,6 +42,10 @@ bool raw_socket::send(std::string_view bytes) {
   return true;
 }
 
+bool raw_socket::shutdown_write() {
+  return ::shutdown(fd_.get(), SHUT_WR) == 0;
+}
+
 raw_socket::status raw_socket::fill(clock::time_point until) {
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());

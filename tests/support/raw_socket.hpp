@@ -26,6 +26,8 @@ class raw_socket {
   // Everything up to EOF (buffered lines included); an empty optional if the connection is
   // still open after `timeout`.
   std::optional<std::string> read_to_eof(std::chrono::milliseconds timeout);
+  // Half-closes: wssd reads EOF, the connection stays open for reading (as `printf | nc` does).
+  bool shutdown_write();
   void close() { fd_.reset(); }
   int fd() const { return fd_.get(); }
 

@@ -51,10 +51,10 @@ transport::handlers ws_test_client::make_handlers() {
     ++pongs_;
     changed_.notify_all();
   };
-  h.on_close = [this](std::string reason) {
+  h.on_close = [this](transport::closed closed) {
     std::lock_guard lock(mutex_);
     state_ = state::closed;
-    close_reason_ = std::move(reason);
+    close_reason_ = std::move(closed.reason);
     changed_.notify_all();
   };
   return h;

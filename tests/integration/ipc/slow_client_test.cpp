@@ -1,6 +1,7 @@
-// A client that does not read never slows wssd or anyone else: past ipc.client_queue its
-// events are dropped (and it hears how many in one `lagged` notice once it catches up); past
-// ipc.client_queue_hard it is disconnected.
+// A client that does not read never slows wssd or anyone else. Its events wait in the ring,
+// not in a queue of its own: it loses only what the ring let go before it read it, hears how
+// many in one `lagged` notice where they are missing, and once that passes
+// ipc.client_queue_hard bytes it is disconnected.
 #include <future>
 
 #include "tests/integration/ipc/gateway_fixture.hpp"
@@ -8,8 +9,9 @@
 namespace wssd::test {
 namespace {
 
-const json::object small_queues{
-    {"ipc", {{"client_queue", 64 * 1024}, {"client_queue_hard", 256 * 1024}}}};
+// A window of about 60 messages, a ring of 100.
+const json::object small_ring{
+    {"event_ring", 100}, {"ipc", {{"client_queue", 64 * 1024}, {"client_queue_hard", 256 * 1024}}}};
 const json::object only_messages{{"types", json::array{"message"}}};
 constexpr int last_message = -1;  // the `i` of the message that ends a run
 constexpr int most_messages = 3000;
@@ -31,9 +33,11 @@ std::vector<int> count_up(int from, int to) {
 
 class slow_client_test : public gateway_test {
  protected:
+  virtual json::object config() const { return small_ring; }
+
   void SetUp() override {
     gateway_test::SetUp();
-    ASSERT_TRUE(start_wssd(small_queues));
+    ASSERT_TRUE(start_wssd(config()));
     peer_ = join_peer();
     ASSERT_TRUE(peer_);
   }
@@ -99,15 +103,16 @@ TEST_F(slow_client_test, a_client_that_never_reads_is_disconnected_and_others_ge
   EXPECT_EQ(wssd().status().at("state"), "online");
 }
 
-TEST_F(slow_client_test, a_client_that_catches_up_hears_once_how_many_events_it_lost) {
+TEST_F(slow_client_test, a_client_behind_the_ring_hears_how_many_events_it_lost_where) {
   auto paused = subscribe_raw();
-  ASSERT_TRUE(broadcast_until([&] { return log_says("is lagging: dropping its events"); }))
+  ASSERT_TRUE(broadcast_until([&] { return log_says("is lagging: it lost events"); }))
       << wssd().log();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(peer_->broadcast(numbered(next_++)));
   const int sent = next_;
   ASSERT_FALSE(log_says("stopped reading")) << "the hard limit was not to be reached";
 
-  // Now it reads: the messages it kept, in order, then one lagged notice.
+  // Now it reads: the messages already handed to its socket, in order, then one lagged
+  // notice, then what the ring still held, up to the last one.
   std::vector<int> kept;
   std::optional<json::object> notice;
   while (!notice) {
@@ -122,11 +127,17 @@ TEST_F(slow_client_test, a_client_that_catches_up_hears_once_how_many_events_it_
   }
   ASSERT_FALSE(kept.empty());
   EXPECT_EQ(kept, count_up(0, static_cast<int>(kept.size())));
-  const int dropped = sent - static_cast<int>(kept.size());
-  EXPECT_GT(dropped, 20);  // at least the 20 sent after it started lagging
+  ASSERT_TRUE(notice->contains("dropped"));
+  const int dropped = static_cast<int>(notice->at("dropped").to_number<std::int64_t>());
   EXPECT_EQ(*notice, (json::object{{"type", "lagged"}, {"dropped", dropped}}));
+  EXPECT_GE(dropped, 20);
+  for (int i = static_cast<int>(kept.size()) + dropped; i < sent; ++i) {
+    const auto e = read_object(paused);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(number_of(e->at("params").as_object()), i) << json::serialize(*e);
+  }
 
-  // Events flow again after it.
+  // Live events follow.
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(peer_->broadcast(numbered(next_++)));
   for (int i = sent; i < sent + 5; ++i) {
     const auto e = read_object(paused);
@@ -134,6 +145,27 @@ TEST_F(slow_client_test, a_client_that_catches_up_hears_once_how_many_events_it_
     EXPECT_EQ(e->at("params").at("type"), "message") << json::serialize(*e);
     EXPECT_EQ(number_of(e->at("params").as_object()), i);
   }
+}
+
+class slow_reader_test : public slow_client_test {
+ protected:
+  json::object config() const override {
+    return {{"ipc", {{"client_queue", 64 * 1024}, {"client_queue_hard", 256 * 1024}}}};
+  }
+};
+
+// Far more than its queue, all of it still in the ring: nothing is lost.
+TEST_F(slow_reader_test, a_client_that_pauses_loses_nothing_the_ring_still_holds) {
+  auto paused = subscribe_raw();
+  const int sent = 1000;  // 1 MB: sixteen queues' worth, four hard limits
+  for (int i = 0; i < sent; ++i) ASSERT_TRUE(peer_->broadcast(numbered(next_++)));
+  for (int i = 0; i < sent; ++i) {
+    const auto e = read_object(paused);
+    ASSERT_TRUE(e) << "message " << i << " never came";
+    ASSERT_EQ(e->at("params").at("type"), "message") << json::serialize(*e);
+    EXPECT_EQ(number_of(e->at("params").as_object()), i);
+  }
+  EXPECT_FALSE(log_says("lagging"));
 }
 
 TEST_F(slow_client_test, answers_are_never_dropped_a_client_that_never_reads_them_is_let_go) {

@@ -154,6 +154,54 @@ TEST_F(subscription_test, since_beyond_the_last_seq_is_an_earlier_daemon_and_rep
   EXPECT_TRUE(resumed.nothing_pending());
 }
 
+// A replay streams from the ring as the client reads: however much it is, nothing is dropped
+// and the client is not cut off for not taking it all at once.
+TEST_F(subscription_test, a_replay_far_larger_than_the_client_queue_arrives_whole) {
+  ASSERT_TRUE(
+      start_wssd({{"ipc", {{"client_queue", 64 * 1024}, {"client_queue_hard", 256 * 1024}}}}));
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  const auto start = wssd().status().at("seq").to_number<std::uint64_t>();
+  const int count = 300;  // 1.5 MB: six times the hard limit
+  const std::string pad(5000, 'r');
+  for (int i = 0; i < count; ++i) ASSERT_TRUE(peer->broadcast({{"i", i}, {"pad", pad}}));
+  ASSERT_EQ(wait_for_seq(wssd(), start + count), start + count);
+
+  subscriber late(wssd(), {{"since", start}, {"types", json::array{"message"}}});
+  for (int i = 0; i < count; ++i) {
+    const auto e = late.next();
+    ASSERT_TRUE(e) << "replay stopped after " << i << " events";
+    ASSERT_EQ(e->at("type"), "message") << json::serialize(*e);
+    EXPECT_EQ(e->at("data").at("i"), i);
+    EXPECT_EQ(seq_of(*e), start + 1 + i);
+  }
+  ASSERT_TRUE(peer->send_direct(wssd().private_id(), "live"));
+  const auto live = late.next();
+  ASSERT_TRUE(live);
+  EXPECT_TRUE(is_message(*live, "direct", peer->private_id(), "live")) << json::serialize(*live);
+}
+
+TEST_F(subscription_test, monitor_since_0_prints_a_replay_of_5_mb_whole) {
+  ASSERT_TRUE(start_wssd());
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  const int count = 1000;
+  const std::string pad(5000, 'm');
+  for (int i = 0; i < count; ++i) ASSERT_TRUE(peer->broadcast({{"i", i}, {"pad", pad}}));
+  ASSERT_TRUE(eventually(
+      [&] { return wssd().status().at("counters").at("messages_in") == json::value(count); }));
+  monitor_process monitor(wssd().socket(), {"--since", "0", "--type", "message"});
+  ASSERT_TRUE(monitor.wait_for(
+      [&](const json::object& e) {
+        return e.contains("data") && e.at("data").at("i") == count - 1;
+      },
+      30s))
+      << monitor.errors();
+  const auto events = monitor.events();
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) EXPECT_EQ(events[i].at("data").at("i"), i);
+}
+
 TEST_F(subscription_test, unsubscribe_stops_the_events) {
   ASSERT_TRUE(start_wssd());
   auto* peer = join_peer();

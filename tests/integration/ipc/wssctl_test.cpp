@@ -1,8 +1,14 @@
 // wssctl against a real wssd: verbs, --json output, exit codes (0 ok, 1 failure, 2 usage,
 // 3 timeout, 4 unreachable, 5 denied) and a monitor that outlives daemon restarts.
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
 
 #include "tests/integration/ipc/gateway_fixture.hpp"
 
@@ -22,6 +28,45 @@ std::vector<json::object> after(const std::vector<json::object>& events,
   return found == events.end() ? std::vector<json::object>{}
                                : std::vector<json::object>(std::next(found), events.end());
 }
+
+// What a daemon that is going away looks like from outside: a listener at the socket path that
+// accepts connections and closes them without a word. Counts the connections it took.
+class dying_listener {
+ public:
+  explicit dying_listener(const std::string& path) : path_(path) {
+    ::unlink(path.c_str());
+    fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    ok_ = fd_ && ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+          ::listen(fd_.get(), 16) == 0;
+    if (ok_) thread_ = std::thread([this] { run(); });
+  }
+  ~dying_listener() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  bool ok() const { return ok_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      pollfd p{fd_.get(), POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      unique_fd client(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (client) ++accepted_;
+    }
+  }
+
+  std::string path_;
+  unique_fd fd_;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
 
 TEST_F(wssctl_test, wait_online_succeeds_when_online_and_times_out_when_the_hub_is_down) {
   ASSERT_TRUE(start_wssd());
@@ -128,6 +173,42 @@ TEST_F(wssctl_test, monitor_goes_on_across_a_daemon_restart) {
                           }))
       << "no restart notice before the new daemon's message:\n"
       << monitor.output();
+}
+
+// After kill -9 the socket is left behind, and a restarting daemon may take connections it
+// never answers: the monitor keeps trying, not too often, and picks up the new daemon.
+TEST_F(wssctl_test, monitor_survives_a_crash_and_a_listener_that_never_answers) {
+  ASSERT_TRUE(start_wssd());
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  const auto own_id = wssd().private_id();
+  monitor_process monitor(wssd().socket(), {"--since", "0", "--type", "message"});
+  ASSERT_TRUE(peer->send_direct(own_id, "before"));
+  ASSERT_TRUE(monitor.wait_for([&](const json::object& e) {
+    return is_message(e, "direct", peer->private_id(), "before");
+  })) << monitor.errors();
+
+  wssd().process().signal(SIGKILL);
+  ASSERT_TRUE(wssd().process().wait(5s));
+  {
+    dying_listener dying(wssd().socket());
+    ASSERT_TRUE(dying.ok());
+    std::this_thread::sleep_for(3s);
+    EXPECT_TRUE(monitor.process().running()) << monitor.errors();
+    EXPECT_GE(dying.accepted(), 1);
+    EXPECT_LE(dying.accepted(), 10) << "the monitor retried without backing off";
+  }
+  wssd().start();
+  ASSERT_TRUE(eventually([&] {
+    return wssd().status().at("state") == "online" && wssd().private_id() == own_id;
+  })) << wssd().log();
+  ASSERT_TRUE(peer->send_direct(own_id, "after the crash"));
+  EXPECT_TRUE(monitor.wait_for(
+      [&](const json::object& e) {
+        return is_message(e, "direct", peer->private_id(), "after the crash");
+      },
+      20s))
+      << monitor.errors();
 }
 
 // A monitor that resumes after the new daemon already numbered more events than the old one
