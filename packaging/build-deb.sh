@@ -6,7 +6,8 @@
 # Copies the tree (git-tracked and untracked-but-not-ignored files, or everything but build
 # directories outside git) to a temporary directory, puts packaging/debian there as ./debian,
 # runs `dpkg-buildpackage -us -uc -b`, copies the .deb, .buildinfo and .changes to OUTPUT_DIR
-# (default: build-deb/ in the tree) and runs lintian on the .deb if it is installed.
+# (default: build-deb/ in the tree) and runs lintian on the .deb if it is installed: an error
+# or a warning fails the build (overrides, each with its reason: debian/wssd.lintian-overrides).
 # --install-deps first installs the Build-Depends with apt-get (needs root).
 # Needs: dpkg-dev, debhelper (>= 13), and the Build-Depends of packaging/debian/control.
 set -eu
@@ -55,13 +56,21 @@ done
 deb=$out/wssd_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).deb
 
 # The units come from systemd/install.cmake; without it the package is not what it claims.
-for needed in lib/systemd/system/wssd.service usr/sbin/wssd usr/bin/wssctl; do
-  if ! dpkg-deb -c "$deb" | grep -q "\./$needed\$"; then
+# (tests/package/install_test.sh checks every file; this is the quick check.)
+contents=$work/contents
+dpkg-deb -c "$deb" >"$contents"
+for needed in lib/systemd/system/wssd.service usr/lib/systemd/user/wssd.service usr/sbin/wssd \
+  usr/bin/wssctl usr/share/man/man5/wssd.conf.5.gz; do
+  if ! grep -q "\./$needed\$" "$contents"; then
     echo "build-deb: $needed is missing from $deb (is systemd/install.cmake included?)" >&2
     exit 1
   fi
 done
 echo "build-deb: $deb"
 if command -v lintian >/dev/null 2>&1; then
-  lintian --info "$deb" || true
+  echo "build-deb: lintian --info --display-info --fail-on error,warning $(basename "$deb")"
+  if ! lintian --info --display-info --fail-on error,warning "$deb"; then
+    echo "build-deb: lintian found errors or warnings in $deb (see above)" >&2
+    exit 1
+  fi
 fi

@@ -2,12 +2,14 @@
 # Included from the top-level CMakeLists.txt (after include(GNUInstallDirs)).
 #
 #   WSSD_SYSTEMD_UNITDIR   where wssd.service and wssd.socket go
+#   WSSD_SYSTEMD_USERUNITDIR  where the user units (systemd/user/) go
 #   WSSD_SYSUSERSDIR       where wssd.sysusers goes, as wssd.conf
 #   WSSD_TMPFILESDIR       where wssd.tmpfiles goes, as wssd.conf
 #                          With CMAKE_INSTALL_PREFIX=/usr (packages) these default to
-#                          pkg-config systemd's systemdsystemunitdir, sysusersdir and
-#                          tmpfilesdir (Debian 12: /lib/systemd/system, /usr/lib/...); with
-#                          any other prefix, or without systemd.pc, to PREFIX/lib/systemd/system,
+#                          pkg-config systemd's systemdsystemunitdir, systemduserunitdir,
+#                          sysusersdir and tmpfilesdir (Debian 12: /lib/systemd/system,
+#                          /usr/lib/...); with any other prefix, or without systemd.pc, to
+#                          PREFIX/lib/systemd/system, PREFIX/lib/systemd/user,
 #                          PREFIX/lib/sysusers.d and PREFIX/lib/tmpfiles.d (systemd reads
 #                          /usr/local/lib/... too).
 #   WSSD_INSTALL_SYSCONF   also install SYSCONFDIR/wssd/wssd.conf: the example with "server"
@@ -28,9 +30,11 @@ function(wssd_systemd_dir out pc_variable fallback)
 endfunction()
 
 wssd_systemd_dir(_wssd_unitdir systemdsystemunitdir "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+wssd_systemd_dir(_wssd_userunitdir systemduserunitdir "${CMAKE_INSTALL_PREFIX}/lib/systemd/user")
 wssd_systemd_dir(_wssd_sysusersdir sysusersdir "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d")
 wssd_systemd_dir(_wssd_tmpfilesdir tmpfilesdir "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d")
 set(WSSD_SYSTEMD_UNITDIR "${_wssd_unitdir}" CACHE PATH "systemd system unit directory")
+set(WSSD_SYSTEMD_USERUNITDIR "${_wssd_userunitdir}" CACHE PATH "systemd user unit directory")
 set(WSSD_SYSUSERSDIR "${_wssd_sysusersdir}" CACHE PATH "sysusers.d directory")
 set(WSSD_TMPFILESDIR "${_wssd_tmpfilesdir}" CACHE PATH "tmpfiles.d directory")
 option(WSSD_INSTALL_SYSCONF "Install SYSCONFDIR/wssd/wssd.conf (server left unset)" OFF)
@@ -43,20 +47,23 @@ endif()
 
 install(FILES "${_wssd_systemd_src}/wssd.service" "${_wssd_systemd_src}/wssd.socket"
         DESTINATION "${WSSD_SYSTEMD_UNITDIR}")
+install(FILES "${_wssd_systemd_src}/user/wssd.service" "${_wssd_systemd_src}/user/wssd.socket"
+        DESTINATION "${WSSD_SYSTEMD_USERUNITDIR}")
 install(FILES "${_wssd_systemd_src}/wssd.sysusers" DESTINATION "${WSSD_SYSUSERSDIR}" RENAME wssd.conf)
 install(FILES "${_wssd_systemd_src}/wssd.tmpfiles" DESTINATION "${WSSD_TMPFILESDIR}" RENAME wssd.conf)
 install(FILES "${_wssd_systemd_src}/wssd.conf.example"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME wssd.conf)
 
+# SYSCONFDIR/wssd/wssd.conf is the example with "server" commented out: wssd then says
+# "server: not set" until the admin sets it, instead of connecting to a placeholder. Always
+# written to the build tree (tests/package checks it), installed only if asked.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_wssd_systemd_src}/wssd.conf.example")
+file(READ "${_wssd_systemd_src}/wssd.conf.example" _wssd_conf)
+string(REGEX REPLACE "\n([ ]*)\"server\":" "\n\\1// \"server\":" _wssd_conf "${_wssd_conf}")
+string(PREPEND _wssd_conf
+       "// Set \"server\" below (remove the // in front of it), then: systemctl restart wssd\n")
+file(WRITE "${PROJECT_BINARY_DIR}/systemd/wssd.conf" "${_wssd_conf}")
 if(WSSD_INSTALL_SYSCONF)
-  # The same file with "server" commented out: wssd then says "server: not set" until the
-  # admin sets it, instead of connecting to a placeholder.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_wssd_systemd_src}/wssd.conf.example")
-  file(READ "${_wssd_systemd_src}/wssd.conf.example" _wssd_conf)
-  string(REGEX REPLACE "\n([ ]*)\"server\":" "\n\\1// \"server\":" _wssd_conf "${_wssd_conf}")
-  string(PREPEND _wssd_conf
-         "// Set \"server\" below (remove the // in front of it), then: systemctl restart wssd\n")
-  file(WRITE "${PROJECT_BINARY_DIR}/systemd/wssd.conf" "${_wssd_conf}")
   install(FILES "${PROJECT_BINARY_DIR}/systemd/wssd.conf"
           DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/wssd")
 endif()

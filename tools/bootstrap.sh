@@ -9,6 +9,11 @@ wssd_packages=(
   libssl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   dbus systemd util-linux openssl scdoc clang libclang-rt-14-dev
 )
+# What tests/package/install_test.sh needs on top (tools/test.sh adds them with
+# WSSD_INSTALL_TEST=1): dpkg-buildpackage with debhelper (which provides
+# dh-sequence-installsysusers), lintian, and man for systemd-analyze verify's man: links.
+# shellcheck disable=SC2034  # used by test.sh
+wssd_install_test_packages=(dpkg-dev debhelper lintian man-db passwd procps)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

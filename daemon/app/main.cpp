@@ -7,12 +7,12 @@
 #include <asio/steady_timer.hpp>
 #include <iostream>
 
+#include "daemon/app/front_ends.hpp"
+#include "daemon/common/version.hpp"
 #include "daemon/config/command_line.hpp"
+#include "daemon/service/service.hpp"
 #include "daemon/system/logging.hpp"
 #include "daemon/system/notifier.hpp"
-#include "daemon/service/service.hpp"
-#include "daemon/common/version.hpp"
-#include "daemon/app/front_ends.hpp"
 
 namespace {
 
@@ -114,7 +114,10 @@ int main(int argc, char** argv) {
     auto parsed = wssd::parse_command_line(argc, argv);
     if (!parsed.run) return parsed.exit_code;
     if (parsed.run->check_config) {
-      std::cout << "configuration OK (" << parsed.run->config_path << " and flags)\n";
+      const auto& c = parsed.run->settings;
+      std::cout << "configuration OK (" << parsed.run->config_path << " and flags)\n"
+                << "socket " << c.ipc.socket << ", state directory " << c.state_dir << ", bus "
+                << c.bus << "\n";
       return 0;
     }
     return run(std::move(parsed.run->settings), parsed.run->foreground, argc, argv);

@@ -20,8 +20,10 @@ std::string first_path(std::string list) {
 
 }  // namespace
 
+// Under systemd, $STATE_DIRECTORY is set for a system service and for a user service alike;
+// only the user manager's services also get $MANAGERPID.
 bool is_system_instance() {
-  return ::geteuid() == 0 || !env("STATE_DIRECTORY").empty();
+  return ::geteuid() == 0 || (!env("STATE_DIRECTORY").empty() && env("MANAGERPID").empty());
 }
 
 std::string default_socket_path() {

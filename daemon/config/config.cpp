@@ -10,8 +10,8 @@
 #include <map>
 #include <sstream>
 
-#include "daemon/link/url.hpp"
 #include "daemon/common/user_db.hpp"
+#include "daemon/link/url.hpp"
 
 namespace wssd {
 
@@ -33,6 +33,7 @@ class object_reader {
   }
 
   void read(const json::value& v) {
+    if (keys_) return list_keys();
     const auto* o = v.if_object();
     if (!o) return fail(path_, "expected an object, got " + std::string(proto::kind_name(v)));
     for (const auto& [key, value] : *o) {
@@ -119,6 +120,7 @@ class object_reader {
   field object(std::function<void(object_reader&)> describe_keys) {
     return [this, describe_keys](const json::value& v, const std::string& path) {
       object_reader nested(errors_, path);
+      nested.keys_ = keys_;
       describe_keys(nested);
       nested.read(v);
     };
@@ -134,6 +136,18 @@ class object_reader {
     s << d;
     return s.str();
   }
+
+  // config_key_paths(): read() ignores its value and lists the path of every key it accepts;
+  // each field gets null, so nested objects list theirs (the leaves' complaints are dropped).
+  void list_keys() {
+    for (const auto& [key, f] : fields_) {
+      const auto path = path_.empty() ? key : path_ + "." + key;
+      keys_->push_back(path);
+      f(json::value(), path);
+    }
+  }
+  friend std::vector<std::string> wssd::config_key_paths();
+  std::vector<std::string>* keys_ = nullptr;
 
   std::vector<std::string>& errors_;
   std::string path_;
@@ -284,38 +298,71 @@ std::vector<std::string> validate(const config& c) {
   return errors;
 }
 
+namespace {
+
+// The keys SIGHUP cannot apply: where wssd is, what it holds open, who it is. Everything else
+// applies at once.
+struct restart_key {
+  std::string_view path;
+  bool (*differs)(const config& a, const config& b);
+  void (*keep)(config& into, const config& from);
+};
+
+#define WSSD_RESTART_KEY(path, field)                                          \
+  restart_key {                                                                \
+    path, [](const config& a, const config& b) { return a.field != b.field; }, \
+        [](config& into, const config& from) { into.field = from.field; }      \
+  }
+
+const restart_key restart_keys[] = {
+    WSSD_RESTART_KEY("server", server),
+    WSSD_RESTART_KEY("handshake_url", handshake_url),
+    WSSD_RESTART_KEY("private_id", private_id),
+    WSSD_RESTART_KEY("state_dir", state_dir),
+    WSSD_RESTART_KEY("bus", bus),
+    WSSD_RESTART_KEY("ipc.socket", ipc.socket),
+    WSSD_RESTART_KEY("ipc.group", ipc.group),
+    WSSD_RESTART_KEY("ipc.mode", ipc.mode),
+    WSSD_RESTART_KEY("max_message", max_message),  // the transport was made with it
+    WSSD_RESTART_KEY("tls.ca_file", tls.ca_file),  // and with these
+    WSSD_RESTART_KEY("tls.insecure", tls.insecure),
+};
+
+#undef WSSD_RESTART_KEY
+
+}  // namespace
+
+bool applies_on_reload(std::string_view key_path) {
+  return std::none_of(std::begin(restart_keys), std::end(restart_keys),
+                      [&](const restart_key& k) { return k.path == key_path; });
+}
+
 std::vector<std::string> apply_reloadable(config& running, const config& next) {
   std::vector<std::string> needs_restart;
-  const auto fixed = [&](const char* key, const auto& now, const auto& then) {
-    if (now != then) needs_restart.emplace_back(key);
-  };
-  fixed("server", running.server, next.server);
-  fixed("handshake_url", running.handshake_url, next.handshake_url);
-  fixed("private_id", running.private_id, next.private_id);
-  fixed("state_dir", running.state_dir, next.state_dir);
-  fixed("bus", running.bus, next.bus);
-  fixed("ipc.socket", running.ipc.socket, next.ipc.socket);
-  fixed("ipc.group", running.ipc.group, next.ipc.group);
-  fixed("ipc.mode", running.ipc.mode, next.ipc.mode);
-  fixed("max_message", running.max_message, next.max_message);
-  fixed("tls", running.tls, next.tls);
-
-  running.log_level = next.log_level;
-  running.options = next.options;
-  running.connect_timeout = next.connect_timeout;
-  running.request_timeout = next.request_timeout;
-  running.ping_interval = next.ping_interval;
-  running.ping_timeout = next.ping_timeout;
-  running.backoff = next.backoff;
-  running.ipc.max_line = next.ipc.max_line;
-  running.ipc.max_clients = next.ipc.max_clients;
-  running.ipc.client_queue = next.ipc.client_queue;
-  running.ipc.client_queue_hard = next.ipc.client_queue_hard;
-  running.ipc.access = next.ipc.access;
-  running.outbox = next.outbox;
-  running.event_ring = next.event_ring;
-  running.event_ring_bytes = next.event_ring_bytes;
+  config updated = next;
+  for (const auto& key : restart_keys) {
+    if (key.differs(running, next)) needs_restart.emplace_back(key.path);
+    key.keep(updated, running);
+  }
+  running = std::move(updated);
   return needs_restart;
+}
+
+std::vector<std::string> config_key_paths() {
+  std::vector<std::string> all, ignored;
+  config c;
+  object_reader reader(ignored, "");
+  reader.keys_ = &all;
+  describe_config(reader, c);
+  reader.read(json::value());
+  // Keep the leaves: "tls" only holds "tls.ca_file" and "tls.insecure".
+  std::vector<std::string> leaves;
+  for (const auto& path : all) {
+    const auto parent_of = [&path](const std::string& p) { return p.rfind(path + ".", 0) == 0; };
+    if (std::none_of(all.begin(), all.end(), parent_of)) leaves.push_back(path);
+  }
+  std::sort(leaves.begin(), leaves.end());
+  return leaves;
 }
 
 }  // namespace wssd

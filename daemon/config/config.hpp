@@ -76,8 +76,15 @@ proto::parsed<config> load_config_file(const std::string& path, config base = {}
 std::vector<std::string> validate(const config& c);
 
 // SIGHUP: copies into `running` what can change without a restart (log level, timeouts, pings,
-// backoff, access lists and limits, outbox, ring; options and TLS for the next connect), and
-// names the keys that changed but need one (server, sockets, state directory, bus, ...).
+// backoff, access lists and limits, outbox, ring; options for the next connect), and names the
+// keys that changed but need one (server, socket, state directory, bus, TLS, ...).
 std::vector<std::string> apply_reloadable(config& running, const config& next);
+// Whether SIGHUP applies a key ("ipc.access.read") at once; wssd.conf(5) says the same.
+bool applies_on_reload(std::string_view key_path);
+
+// The path of every key parse_config accepts ("server", "tls.ca_file", ...; "options" is one
+// key: its content is free), sorted, from the same description the parser reads: the check
+// that wssd.conf(5) and wssd.conf.example document every key uses it.
+std::vector<std::string> config_key_paths();
 
 }  // namespace wssd

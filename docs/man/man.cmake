@@ -1,5 +1,5 @@
-# Man pages from scdoc sources: wssd(8), wssctl(1), wss-hub(1). Built with the default target
-# and installed to MANDIR/man1 and man8 when scdoc is found; skipped (with a warning) if not.
+# Man pages from scdoc sources: wssd(8), wssd.conf(5), wssctl(1), wss-hub(1). Built with the
+# default target and installed to MANDIR/manN when scdoc is found; skipped (with a warning) if not.
 # Included from the top-level CMakeLists.txt (after include(GNUInstallDirs)).
 option(WSSD_MAN "Build and install the man pages (needs scdoc)" ON)
 
@@ -9,7 +9,7 @@ if(WSSD_MAN)
     message(WARNING "scdoc not found: the man pages are not built (apt install scdoc)")
   else()
     set(_wssd_man_outputs)
-    foreach(_page wssd.8 wssctl.1 wss-hub.1)
+    foreach(_page wssd.8 wssd.conf.5 wssctl.1 wss-hub.1)
       set(_src "${PROJECT_SOURCE_DIR}/docs/man/${_page}.scd")
       set(_out "${PROJECT_BINARY_DIR}/docs/man/${_page}")
       string(REGEX REPLACE ".*\\.([0-9])$" "\\1" _section "${_page}")

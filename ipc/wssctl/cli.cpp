@@ -7,6 +7,10 @@
 
 namespace wssctl {
 
+std::string socket_path(const global_options& o) {
+  return o.socket.empty() ? wssd::default_client_socket() : o.socket;
+}
+
 CLI::App* add_verb(CLI::App& app, const std::string& name, const std::string& help) {
   auto* cmd = app.add_subcommand(name, help);
   cmd->fallthrough();
@@ -86,7 +90,7 @@ int report(const global_options& o, const wssd::proto::rpc_error& e) {
 
 int run_call(const global_options& o, const std::function<client::answer(client&)>& ask,
              const std::function<void(const json::value&)>& print) {
-  auto c = client::connect(o.socket);
+  auto c = client::connect(socket_path(o));
   if (!c) return report(o, c.error());
   auto answer = ask(*c);
   if (!answer) return report(o, answer.error());

@@ -19,9 +19,13 @@ using wssd::client;
 enum exit_code { ok = 0, failed = 1, usage = 2, timed_out = 3, unreachable = 4, denied = 5 };
 
 struct global_options {
-  std::string socket;
+  std::string socket;  // empty: the default, found again at each connect (see socket_path)
   bool json = false;
 };
+
+// The socket to connect to now. The default is looked for at each attempt: a verb that waits
+// (wait-online, monitor) may start before the daemon made its socket.
+std::string socket_path(const global_options& o);
 
 // One verb: it adds its subcommand (with its options) to the app, and runs once chosen.
 class verb {

@@ -27,7 +27,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {  // CLI11's way of reporting; this is its boundary
     return app.exit(e) == 0 ? ok : usage;
   }
-  if (o.socket.empty()) o.socket = wssd::default_client_socket();
   try {
     for (const auto& [command, v] : table) {
       if (*command) return v->run(o);

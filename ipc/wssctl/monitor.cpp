@@ -102,7 +102,7 @@ class monitor final : public verb {
       std::this_thread::sleep_for(delay.next());
     };
     while (true) {
-      auto c = client::connect(o.socket);
+      auto c = client::connect(socket_path(o));
       if (!c) {
         const auto kind = c.error().kind;
         const bool final = kind == client::failure_kind::denied ||

@@ -23,7 +23,7 @@ class wait_online final : public verb {
       return std::chrono::duration_cast<client::duration>(deadline - clock::now());
     };
     while (left().count() > 0) {
-      auto c = client::connect(o.socket);
+      auto c = client::connect(socket_path(o));
       if (!c) {
         const auto kind = c.error().kind;
         if (kind == client::failure_kind::denied || kind == client::failure_kind::invalid) {

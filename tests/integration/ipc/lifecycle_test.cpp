@@ -143,5 +143,28 @@ TEST_F(lifecycle_test, ids_out_of_range_and_unknown_socket_groups_fail_check_con
   EXPECT_NE(empty.err.find("ipc.access.read[0]: empty group name"), std::string::npos) << empty.err;
 }
 
+// A user service gets $STATE_DIRECTORY from systemd as a system service does; only the user
+// manager's services have $MANAGERPID. It is a user instance: the session bus, its own paths.
+TEST_F(lifecycle_test, a_user_service_with_a_state_directory_is_a_user_instance) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
+  std::filesystem::permissions(dir_.path(), std::filesystem::perms(0777));
+  std::ofstream(dir_ / "user.conf")
+      << json::serialize(json::object{{"server", "ws://127.0.0.1:1/"}});
+  std::vector<std::string> argv = as_nobody;
+  for (const auto& a : {std::string("/usr/bin/env"), "STATE_DIRECTORY=" + dir_ / "user-state",
+                        std::string("MANAGERPID=1"), "XDG_RUNTIME_DIR=" + dir_.path().string(),
+                        std::string(WSSD_PATH), std::string("--config"), dir_ / "user.conf",
+                        std::string("--check-config")}) {
+    argv.push_back(a);
+  }
+  child_process p({argv, {}, dir_ / "out", dir_ / "err"});
+  EXPECT_EQ(p.wait(10s), 0) << read_file(dir_ / "err");
+  EXPECT_NE(read_file(dir_ / "out")
+                .find("socket " + dir_ / "wssd/wssd.sock" + ", state directory " +
+                      dir_ / "user-state" + ", bus session"),
+            std::string::npos)
+      << read_file(dir_ / "out");
+}
+
 }  // namespace
 }  // namespace wssd::test
