@@ -71,6 +71,12 @@ struct field_encoder {
     w.string("state", to_string(e.now));
     w.string("reason", e.reason);
   }
+  void operator()(const events::outbox_expired& e) const {
+    w.string("kind", to_string(e.kind));
+    w.optional_string("msg_id", e.msg_id);
+    w.value("sent", e.sent);
+    w.string("reason", e.reason);
+  }
 };
 
 // ---- Decoding: each field named when it is missing or of the wrong kind ----
@@ -93,6 +99,14 @@ class field_reader {
   std::optional<json::value> optional_value(std::string_view key) {
     if (const auto* v = o_.if_contains(key)) return *v;
     return std::nullopt;
+  }
+  std::uint64_t count(std::string_view key) {
+    const auto* v = o_.if_contains(key);
+    if (v && v->is_uint64()) return v->get_uint64();
+    if (v && v->is_int64() && v->get_int64() >= 0)
+      return static_cast<std::uint64_t>(v->get_int64());
+    fail(std::string(key) + " must be a whole number");
+    return 0;
   }
   json::object object(std::string_view key) {
     const auto* v = o_.if_contains(key);
@@ -149,6 +163,19 @@ events::state decode_fields(field_reader& r) {
   const auto now = session_state_from(name);
   if (!now) r.fail("state: unknown state \"" + name + "\"");
   e.now = now.value_or(session_state::offline);
+  e.reason = r.string("reason");
+  return e;
+}
+
+template <>
+events::outbox_expired decode_fields(field_reader& r) {
+  events::outbox_expired e;
+  const auto kind = r.string("kind");
+  const auto known = command_kind_from(kind);
+  if (!known) r.fail("kind: unknown command kind \"" + kind + "\"");
+  e.kind = known.value_or(command_kind::direct);
+  e.msg_id = r.optional_string("msg_id");
+  e.sent = static_cast<unsigned>(r.count("sent"));
   e.reason = r.string("reason");
   return e;
 }
@@ -220,6 +247,7 @@ std::string_view peer_of(const event& e) {
     std::string_view operator()(const events::peer_private_id& p) const { return p.new_id; }
     std::string_view operator()(const events::private_id&) const { return {}; }
     std::string_view operator()(const events::state&) const { return {}; }
+    std::string_view operator()(const events::outbox_expired&) const { return {}; }
   };
   return std::visit(visitor{}, e);
 }

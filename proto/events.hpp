@@ -59,12 +59,20 @@ struct state {
   session_state now = session_state::offline;
   std::string reason;
 };
+// A command waited in the outbox past its TTL and was dropped: never lost silently.
+struct outbox_expired {
+  static constexpr std::string_view type = "outbox_expired";
+  command_kind kind = command_kind::direct;
+  std::optional<std::string> msg_id;
+  unsigned sent = 0;  // times it went out without an answer
+  std::string reason;
+};
 
 }  // namespace events
 
-using event =
-    std::variant<events::message, events::update, events::peer_connect, events::peer_disconnect,
-                 events::peer_private_id, events::private_id, events::state>;
+using event = std::variant<events::message, events::update, events::peer_connect,
+                           events::peer_disconnect, events::peer_private_id, events::private_id,
+                           events::state, events::outbox_expired>;
 
 // An event type as a bit, for subscription filters: the variant index.
 using event_types = std::uint32_t;

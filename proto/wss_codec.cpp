@@ -106,6 +106,26 @@ std::string member(std::string_view key, const json::value& value) {
 
 }  // namespace
 
+std::string_view to_string(command_kind kind) {
+  switch (kind) {
+    case command_kind::direct:
+      return "direct";
+    case command_kind::broadcast:
+      return "broadcast";
+    case command_kind::set_private_id:
+      return "set_private_id";
+  }
+  return "direct";
+}
+
+std::optional<command_kind> command_kind_from(std::string_view name) {
+  for (const auto kind :
+       {command_kind::direct, command_kind::broadcast, command_kind::set_private_id}) {
+    if (to_string(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
 command direct_command(const std::vector<std::string>& to, const json::value& data) {
   command c{command_kind::direct, R"("type":"direct",)", {}};
   c.body += member("to", json::object{{"rcp", string_array(to)}});

@@ -27,6 +27,8 @@ std::string connect_request(const boost::json::value& id, const session_tokens& 
 // outbox keeps it as it is (its size is what the outbox's byte bound counts), and each attempt
 // wraps it in a request with the session's tokens of the moment.
 enum class command_kind { direct, broadcast, set_private_id };
+std::string_view to_string(command_kind kind);
+std::optional<command_kind> command_kind_from(std::string_view name);
 struct command {
   command_kind kind = command_kind::direct;
   std::string body;        // the params after the tokens, as JSON members: "type":"direct",…

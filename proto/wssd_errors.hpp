@@ -13,5 +13,7 @@ inline constexpr std::int64_t connection_lost = -32014;  // the link dropped bef
 inline constexpr std::int64_t timeout = -32015;          // the server did not answer in time
 inline constexpr std::int64_t bad_answer = -32016;       // the server's answer made no sense
 inline constexpr std::int64_t stopping = -32017;         // the daemon is shutting down
+inline constexpr std::int64_t not_spooled = -32018;      // the durable store cannot be written
+inline constexpr std::int64_t busy = -32019;             // in use by another connection
 
 }  // namespace wssd::proto::wssd_error

@@ -13,8 +13,9 @@
 #                          PREFIX/lib/sysusers.d and PREFIX/lib/tmpfiles.d (systemd reads
 #                          /usr/local/lib/... too).
 #   WSSD_INSTALL_SYSCONF   also install SYSCONFDIR/wssd/wssd.conf: the example with "server"
-#                          commented out, so the service refuses to start until it is set
-#                          (OFF; the Debian package turns it on: a conffile)
+#                          commented out, so the service refuses to start until it is set,
+#                          and the durable store (spool) on (OFF; the Debian package turns it
+#                          on: a conffile)
 
 find_package(PkgConfig QUIET)
 
@@ -54,12 +55,15 @@ install(FILES "${_wssd_systemd_src}/wssd.tmpfiles" DESTINATION "${WSSD_TMPFILESD
 install(FILES "${_wssd_systemd_src}/wssd.conf.example"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" RENAME wssd.conf)
 
-# SYSCONFDIR/wssd/wssd.conf is the example with "server" commented out: wssd then says
-# "server: not set" until the admin sets it, instead of connecting to a placeholder. Always
+# SYSCONFDIR/wssd/wssd.conf is the example with "server" commented out (wssd then says
+# "server: not set" until the admin sets it, instead of connecting to a placeholder) and the
+# durable store on. Always
 # written to the build tree (tests/package checks it), installed only if asked.
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_wssd_systemd_src}/wssd.conf.example")
 file(READ "${_wssd_systemd_src}/wssd.conf.example" _wssd_conf)
 string(REGEX REPLACE "\n([ ]*)\"server\":" "\n\\1// \"server\":" _wssd_conf "${_wssd_conf}")
+# The packaged service keeps its outbox, events and consumers across restarts and upgrades.
+string(REPLACE "\"enabled\": false" "\"enabled\": true" _wssd_conf "${_wssd_conf}")
 string(PREPEND _wssd_conf
        "// Set \"server\" below (remove the // in front of it), then: systemctl restart wssd\n")
 file(WRITE "${PROJECT_BINARY_DIR}/systemd/wssd.conf" "${_wssd_conf}")

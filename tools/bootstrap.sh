@@ -6,7 +6,7 @@ wssd_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 wssd_packages=(
   g++ cmake ninja-build pkg-config
   libasio-dev libwebsocketpp-dev libboost-json1.81-dev libspdlog-dev libsystemd-dev
-  libssl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   dbus systemd util-linux openssl scdoc clang libclang-rt-14-dev
 )
 # What tests/package/install_test.sh needs on top (tools/test.sh adds them with

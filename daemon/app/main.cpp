@@ -11,6 +11,8 @@
 #include "daemon/common/version.hpp"
 #include "daemon/config/command_line.hpp"
 #include "daemon/service/service.hpp"
+#include "daemon/session/state_store.hpp"
+#include "daemon/store/store.hpp"
 #include "daemon/system/logging.hpp"
 #include "daemon/system/notifier.hpp"
 
@@ -52,14 +54,32 @@ int run(wssd::config running, bool foreground, int argc, char** argv) {
         "TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
   }
   asio::io_context io(1);
-  wssd::service service(io, running,
-                        wssd::make_websocket_transport(io, running.tls, running.max_message));
-  wssd::notifier notifier(io);
-
-  if (auto failed = service.start()) {
+  wssd::state_store state(running.state_dir);
+  if (auto failed = state.open()) {
     spdlog::critical("{}", failed->what);
     return 1;
   }
+  // Opened only once the state directory is ours: two daemons never share a store.
+  std::unique_ptr<wssd::store> store;
+  wssd::service::durability durable;
+  if (running.spool.enabled) {
+    std::vector<std::string> notes;
+    auto opened = wssd::store::open(io, running.state_dir, running.spool, notes);
+    for (const auto& note : notes) spdlog::warn("{}", note);
+    if (!opened) {
+      spdlog::critical("cannot use the durable store: {}", opened.error().what);
+      return 1;
+    }
+    store = std::move(*opened);
+    durable = {store.get(), store.get(), store.get(), store.get()};
+    spdlog::info("durable store {} (sync {}): {} events journalled", store->path(),
+                 wssd::to_string(running.spool.sync), store->journal_events());
+  }
+  wssd::service service(io, running,
+                        wssd::make_websocket_transport(io, running.tls, running.max_message), state,
+                        durable);
+  wssd::notifier notifier(io);
+
   auto front_ends = wssd::start_front_ends(io, running, service);
   if (!front_ends) {
     spdlog::critical("{}", front_ends.error().what);
@@ -94,6 +114,7 @@ int run(wssd::config running, bool foreground, int argc, char** argv) {
   };
   signals.async_wait(on_signal);
 
+  service.start();
   notifier.ready();
   spdlog::info("wssd {} started; server {}", WSSD_VERSION, running.server);
   // A handler that throws is a bug; it must not take every client and the session down.

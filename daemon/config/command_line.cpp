@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "daemon/common/paths.hpp"
-#include "daemon/config/preflight.hpp"
 #include "daemon/common/version.hpp"
+#include "daemon/config/preflight.hpp"
 
 namespace wssd {
 
@@ -14,6 +14,7 @@ namespace {
 
 struct flags {
   std::optional<std::string> server, handshake_url, socket, state_dir, bus, log_level;
+  bool spool = false;
 };
 
 void apply(const flags& f, config& c) {
@@ -23,6 +24,7 @@ void apply(const flags& f, config& c) {
   if (f.state_dir) c.state_dir = *f.state_dir;
   if (f.bus) c.bus = *f.bus;
   if (f.log_level) c.log_level = *f.log_level;
+  if (f.spool) c.spool.enabled = true;
   if (c.ipc.socket.empty()) c.ipc.socket = default_socket_path();
   if (c.state_dir.empty()) c.state_dir = default_state_dir();
   if (c.bus.empty()) c.bus = default_bus();
@@ -50,6 +52,9 @@ parse_outcome parse_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"system", "session", "none"}));
   app.add_option("--log-level", f.log_level, "Log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_flag("--spool", f.spool,
+               "Keep the outbox, an event journal and durable consumers in STATE_DIR/store.db "
+               "(spool.enabled)");
   app.add_flag("--foreground", run.foreground, "Log to stderr for a terminal, even under systemd");
   try {
     app.parse(argc, argv);

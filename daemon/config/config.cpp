@@ -104,6 +104,22 @@ class object_reader {
     };
   }
 
+  // One of a few names, each standing for a value.
+  template <class T>
+  field choice(T& out, std::vector<std::pair<std::string, T>> names) {
+    return [this, &out, names](const json::value& v, const std::string& path) {
+      std::string all;
+      for (const auto& [name, value] : names) {
+        if (v.is_string() && v.get_string() == name) {
+          out = value;
+          return;
+        }
+        all += (all.empty() ? "" : ", ") + name;
+      }
+      fail(path, "must be one of " + all);
+    };
+  }
+
   field strings(std::vector<std::string>& out) {
     return [this, &out](const json::value& v, const std::string& path) {
       if (!v.is_array()) return fail(path, "expected an array of strings, got " + kind(v));
@@ -198,7 +214,18 @@ void describe_config(object_reader& r, config& c) {
       }))
       .on("event_ring", r.count(c.event_ring, 16, 10000000))
       .on("event_ring_bytes", r.count(c.event_ring_bytes, 64 * 1024, std::size_t(1) << 40))
-      .on("max_message", r.count(c.max_message, 1024, 1024 * 1024 * 1024));
+      .on("max_message", r.count(c.max_message, 1024, 1024 * 1024 * 1024))
+      .on("spool", r.object([&c](object_reader& s) {
+        s.on("enabled", s.boolean(c.spool.enabled))
+            .on("sync", s.choice(c.spool.sync, {{"full", spool_sync::full},
+                                                {"batch", spool_sync::batch},
+                                                {"off", spool_sync::off}}))
+            .on("sync_interval", s.duration(c.spool.sync_interval, 0.001, 60))
+            .on("journal_events", s.count(c.spool.journal_events, 16, 1000000000))
+            .on("journal_bytes", s.count(c.spool.journal_bytes, 64 * 1024, std::size_t(1) << 40))
+            .on("journal_age", s.duration(c.spool.journal_age, 60, 86400 * 366));
+      }))
+      .on("consumer_ttl", r.duration(c.consumer_ttl, 60, 86400 * 366));
 }
 
 // Entries are users ("alice", "1000") or groups ("@wssd", "@100"); numbers must be ids.
@@ -326,11 +353,29 @@ const restart_key restart_keys[] = {
     WSSD_RESTART_KEY("max_message", max_message),  // the transport was made with it
     WSSD_RESTART_KEY("tls.ca_file", tls.ca_file),  // and with these
     WSSD_RESTART_KEY("tls.insecure", tls.insecure),
+    WSSD_RESTART_KEY("spool.enabled", spool.enabled),  // the store was opened with these
+    WSSD_RESTART_KEY("spool.sync", spool.sync),
+    WSSD_RESTART_KEY("spool.sync_interval", spool.sync_interval),
+    WSSD_RESTART_KEY("spool.journal_events", spool.journal_events),
+    WSSD_RESTART_KEY("spool.journal_bytes", spool.journal_bytes),
+    WSSD_RESTART_KEY("spool.journal_age", spool.journal_age),
 };
 
 #undef WSSD_RESTART_KEY
 
 }  // namespace
+
+std::string_view to_string(spool_sync s) {
+  switch (s) {
+    case spool_sync::full:
+      return "full";
+    case spool_sync::batch:
+      return "batch";
+    case spool_sync::off:
+      return "off";
+  }
+  return "batch";
+}
 
 bool applies_on_reload(std::string_view key_path) {
   return std::none_of(std::begin(restart_keys), std::end(restart_keys),

@@ -45,6 +45,18 @@ struct outbox_config {
   std::size_t max_bytes = 64 * 1024 * 1024;
 };
 
+// The durable store (daemon/store/store.hpp says what each sync mode promises).
+enum class spool_sync { full, batch, off };
+std::string_view to_string(spool_sync s);
+struct spool_config {
+  bool enabled = false;
+  spool_sync sync = spool_sync::batch;
+  seconds sync_interval{0.2};  // batch: how long a commit may wait for its fsync
+  std::size_t journal_events = 100000;
+  std::size_t journal_bytes = 256 * 1024 * 1024;
+  seconds journal_age{7 * 24 * 3600};
+};
+
 struct config {
   std::string server;         // ws:// or wss:// (required)
   std::string handshake_url;  // http(s):// for an HTTP-POST handshake; empty: on the WebSocket
@@ -65,6 +77,8 @@ struct config {
   std::size_t event_ring_bytes = 32 * 1024 * 1024;  // and at most this much memory
   // The largest message taken from the server; a larger one costs the link (Close 1009).
   std::size_t max_message = 16 * 1024 * 1024;
+  spool_config spool;
+  seconds consumer_ttl{7 * 24 * 3600};  // a durable consumer unused this long is dropped
 };
 
 // Applies a JSON-with-comments document over `base`. Every problem is reported, each naming the

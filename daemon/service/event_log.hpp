@@ -1,6 +1,7 @@
-// Every event gets the next seq, is serialised ONCE into an immutable shared line, and is kept
-// in a ring bounded by count and bytes, from which subscribers read at their own pace
-// (`subscribe {since}` starts further back).
+// Every event gets the next seq and is serialised ONCE into an immutable shared line. A ring
+// bounded by count and bytes keeps the recent ones in memory; with the durable store an event
+// journal keeps older ones too, and seq and the numbering's instance go on across restarts.
+// Subscribers read from here at their own pace (`subscribe {since}` starts further back).
 #pragma once
 
 #include <cstdint>
@@ -13,18 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/service/durability.hpp"
+#include "daemon/service/event_record.hpp"
 #include "proto/events.hpp"
 
 namespace wssd {
-
-struct event_record {
-  std::uint64_t seq = 0;
-  proto::event_types type = 0;  // its type's bit
-  std::string peer;             // the peer it is about, for subscription filters; may be empty
-  std::string line;             // the JSON-RPC notification, '\n'-terminated
-  std::uint64_t offset = 0;     // bytes of all lines before it: a backlog in bytes is a difference
-};
-using event_ptr = std::shared_ptr<const event_record>;
 
 struct ring_limits {
   std::size_t events = 10000;
@@ -34,7 +28,8 @@ struct ring_limits {
 class event_log {
  public:
   // What a listener hears of each append: the new record, the event it was made from, and the
-  // records the ring let go to make room (oldest first; still alive during the call).
+  // records no longer to be had, let go to make room (oldest first; alive during the call; a
+  // record the journal let go has no line, only its size).
   struct appended {
     const event_ptr& record;
     const proto::event& event;
@@ -42,25 +37,27 @@ class event_log {
   };
   using listener = std::function<void(const appended&)>;
 
-  explicit event_log(ring_limits limits);
+  // `journal` (the durable store's, or null) keeps what the ring lets go, and the numbering.
+  explicit event_log(ring_limits limits, event_journal* journal = nullptr);
 
   event_ptr append(proto::event e);
   std::uint64_t last_seq() const { return next_seq_ - 1; }
-  // The oldest seq still kept; last_seq() + 1 when the ring is empty.
-  std::uint64_t first_seq() const { return ring_.empty() ? next_seq_ : ring_.front()->seq; }
-  // The record of `seq`, or null when it is not (or no longer) kept.
+  // The oldest seq still to be had (ring or journal); last_seq() + 1 when there is none.
+  std::uint64_t first_seq() const;
+  // The record of `seq` if the ring holds it, else null (see read()).
   event_ptr at(std::uint64_t seq) const;
-  // Bytes of the lines from `seq` (kept, or last_seq() + 1) to the newest.
-  std::uint64_t bytes_from(std::uint64_t seq) const;
+  // Up to `max_events` records from `seq` on, oldest first, from the ring or the journal.
+  std::vector<event_ptr> read(std::uint64_t seq, std::size_t max_events) const;
   std::size_t size() const { return ring_.size(); }
   std::size_t bytes() const { return bytes_; }
-  // Names this daemon's numbering: seq starts at 1 in every daemon, so a client resuming
-  // after a restart needs more than a number to know its `since` means something here.
+  // Names the numbering: a client resuming after a restart needs more than a number to know its
+  // `since` means something here. Without a journal each daemon numbers from 1 anew.
   const std::string& instance() const { return instance_; }
   void set_limits(ring_limits limits);
 
   // Where a subscriber resuming after `since` starts. A `since` of another instance (or,
-  // without one, beyond last_seq()) came from an earlier daemon: it starts at the oldest kept.
+  // without one, beyond last_seq()) came from an earlier numbering: it starts at the oldest
+  // kept.
   struct resume_point {
     std::uint64_t next = 0;
     std::optional<std::string_view> lost;  // "ring overflow" or "daemon restarted"
@@ -74,9 +71,9 @@ class event_log {
   void evict(std::vector<event_ptr>& evicted);
 
   ring_limits limits_;
+  event_journal* journal_;
   std::string instance_;
   std::uint64_t next_seq_ = 1;
-  std::uint64_t next_offset_ = 0;
   std::deque<event_ptr> ring_;
   std::size_t bytes_ = 0;
   std::uint64_t next_listener_ = 1;

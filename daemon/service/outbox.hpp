@@ -14,6 +14,7 @@
 #include <string>
 
 #include "daemon/config/config.hpp"
+#include "daemon/service/durability.hpp"
 #include "daemon/session/session.hpp"
 
 namespace wssd {
@@ -21,14 +22,26 @@ namespace wssd {
 class outbox {
  public:
   using reply = session::reply;
+  // A command was dropped at its TTL: what it was, how often it went out, and why.
+  using expired_sink = std::function<void(const proto::command& c, const std::string& msg_id,
+                                          unsigned sent, const std::string& why)>;
 
-  outbox(asio::io_context& io, session& s, outbox_config c);
+  // With `spool` (the durable store's, or null) a command is spooled before it is sent, and
+  // stays spooled until the server answered it, it expired, or it could not be kept.
+  outbox(asio::io_context& io, session& s, outbox_config c, command_spool* spool,
+         expired_sink on_expired);
 
   // `done` runs once, later: with the server's answer, or an error (expired, queue full,
-  // stopping, unanswered). `ttl` overrides outbox.ttl for this command.
-  void submit(proto::command c, reply done, std::optional<seconds> ttl = {});
+  // stopping, unanswered, not spooled). `ttl` overrides outbox.ttl for this command.
+  void submit(proto::command c, reply done, std::optional<seconds> ttl = {},
+              std::string msg_id = {});
+  // Commands an earlier daemon spooled: they go out first, in their order; `done_for` gives
+  // each its answer's handler (nobody waits for them on a socket any more).
+  void restore(std::vector<command_spool::row> rows,
+               const std::function<reply(const command_spool::row&)>& done_for);
   // The session's state changed; commands go out once it is online.
   void on_state(session_state s);
+  // Waiting commands are answered "stopping" (and, spooled, kept for the next daemon).
   void stop();
   void reconfigure(outbox_config c) { config_ = c; }
 
@@ -43,27 +56,35 @@ class outbox {
     std::chrono::steady_clock::time_point deadline;
     seconds ttl;
     std::size_t bytes;  // of the command's body: what it holds of the outbox's memory
+    std::string msg_id;
+    std::int64_t spool_id = 0;
+    bool spooled = true;  // committed to the spool (or there is none): it may go out
     bool in_flight = false;
     unsigned sent = 0;  // times it went out
   };
   using iterator = std::list<entry>::iterator;
 
+  void committed(const std::optional<proto::failure>& failed);
   void flush();
   void issue(iterator it);
   void answered(iterator it, proto::rpc_result<boost::json::value> outcome);
   void finish(iterator it, proto::rpc_result<boost::json::value> outcome);
   void arm_expiry();
   void expire();
+  proto::rpc_error stopping_error() const;
 
   asio::io_context& io_;
   session& session_;
   outbox_config config_;
+  command_spool* spool_;
+  expired_sink on_expired_;
   std::list<entry> entries_;
   std::size_t bytes_ = 0;
   std::size_t in_flight_ = 0;
   std::size_t in_flight_bytes_ = 0;
   std::uint64_t expired_ = 0;
   bool stopping_ = false;
+  bool awaiting_commit_ = false;
   asio::steady_timer expiry_timer_;
 };
 

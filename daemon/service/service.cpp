@@ -1,5 +1,7 @@
 #include "daemon/service/service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "daemon/session/request_tracker.hpp"
 #include "proto/wss_codec.hpp"
 #include "proto/wssd_errors.hpp"
@@ -29,20 +31,42 @@ std::optional<std::string> check_ids(const std::vector<std::string>& ids, const 
 
 }  // namespace
 
-service::service(asio::io_context& io, const config& c, std::unique_ptr<transport> link)
+service::service(asio::io_context& io, const config& c, std::unique_ptr<transport> link,
+                 state_store& state, durability d)
     : io_(io),
-      store_(c.state_dir),
-      events_(ring_limits{c.event_ring, c.event_ring_bytes}),
+      durable_(d),
+      events_(ring_limits{c.event_ring, c.event_ring_bytes}, d.journal),
       session_(
-          io, c, std::move(link), &store_, [this](proto::event e) { events_.append(std::move(e)); },
+          io, c, std::move(link), &state, [this](proto::event e) { events_.append(std::move(e)); },
           [this](session_state s) { outbox_.on_state(s); }),
-      outbox_(io, session_, c.outbox),
+      outbox_(
+          io, session_, c.outbox, d.spool,
+          [this](const proto::command& command, const std::string& msg_id, unsigned sent,
+                 const std::string& why) {
+            events_.append(proto::events::outbox_expired{
+                command.kind, msg_id.empty() ? std::nullopt : std::optional(msg_id), sent, why});
+          }),
+      consumers_(io, d.consumers, c.consumer_ttl),
+      submits_(io, d.submits),
       started_(std::chrono::steady_clock::now()) {}
 
-std::optional<proto::failure> service::start() {
-  if (auto failed = store_.open()) return failed;
+void service::start() {
+  if (durable_.spool) {
+    auto rows = durable_.spool->load_commands();
+    if (!rows.empty()) {
+      spdlog::info("{} commands spooled before the restart go out first", rows.size());
+    }
+    outbox_.restore(std::move(rows), [this](const command_spool::row& row) -> reply {
+      reply logged = [id = row.id](proto::rpc_result<json::value> outcome) {
+        if (outcome) return spdlog::info("spooled command {}: sent", id);
+        spdlog::warn("spooled command {}: {}", id, outcome.error().message);
+      };
+      if (row.msg_id.empty()) return logged;
+      // A client retrying it now waits for this outcome, as it would have before the restart.
+      return submits_.begin(row.msg_id, logged).value_or(logged);
+    });
+  }
   session_.start();
-  return std::nullopt;
 }
 
 void service::stop(std::function<void()> done) {
@@ -54,6 +78,7 @@ void service::reconfigure(const config& c) {
   session_.reconfigure(c);
   outbox_.reconfigure(c.outbox);
   events_.set_limits({c.event_ring, c.event_ring_bytes});
+  consumers_.set_ttl(c.consumer_ttl);
 }
 
 service::status_report service::status() const {
@@ -71,22 +96,36 @@ service::status_report service::status() const {
   r.seq = events_.last_seq();
   r.ring_events = events_.size();
   r.ring_bytes = events_.bytes();
+  r.first_seq = events_.first_seq();
+  r.consumers = consumers_.list();
   return r;
 }
 
 void service::send(const std::vector<std::string>& to, const json::value& data, reply done,
-                   std::optional<seconds> ttl) {
+                   std::optional<seconds> ttl, const std::string& msg_id) {
   std::optional<std::string> why;
   if (to.empty()) why = "to: no recipients";
   if (!why) why = check_ids(to, "to");
   if (why) return refuse(std::move(done), *why);
-  outbox_.submit(proto::direct_command(to, data), std::move(done), ttl);
+  submit(proto::direct_command(to, data), std::move(done), ttl, msg_id);
 }
 
 void service::broadcast(const json::value& data, const std::vector<std::string>& exclude,
-                        reply done, std::optional<seconds> ttl) {
+                        reply done, std::optional<seconds> ttl, const std::string& msg_id) {
   if (auto why = check_ids(exclude, "exclude")) return refuse(std::move(done), *why);
-  outbox_.submit(proto::broadcast_command(data, exclude), std::move(done), ttl);
+  submit(proto::broadcast_command(data, exclude), std::move(done), ttl, msg_id);
+}
+
+void service::submit(proto::command c, reply done, std::optional<seconds> ttl,
+                     const std::string& msg_id) {
+  if (!msg_id.empty()) {
+    if (msg_id.size() > max_id_length)
+      return refuse(std::move(done), "msg_id is longer than 1024 bytes");
+    auto first = submits_.begin(msg_id, std::move(done));
+    if (!first) return;  // a retry: it gets the first one's outcome
+    done = std::move(*first);
+  }
+  outbox_.submit(std::move(c), std::move(done), ttl, msg_id);
 }
 
 void service::set_private_id(const std::string& private_id, reply done,

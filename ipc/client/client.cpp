@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <boost/json/serialize.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -86,7 +87,19 @@ client::answer client::subscribe(const subscription& s, duration timeout) {
   if (!s.peers.empty()) params["peers"] = strings(s.peers);
   if (s.since) params["since"] = *s.since;
   if (!s.instance.empty()) params["instance"] = s.instance;
+  if (!s.consumer.empty()) params["consumer"] = s.consumer;
+  if (s.auto_ack) params["auto_ack"] = true;
   return call("subscribe", std::move(params), timeout);
+}
+
+client::outcome<bool> client::ack(std::uint64_t seq, duration timeout) {
+  const auto sent =
+      write_all(json::serialize(json::object{
+                    {"jsonrpc", "2.0"}, {"method", "ack"}, {"params", {{"seq", seq}}}}) +
+                    "\n",
+                clock::now() + timeout);
+  if (sent && !*sent) return failure{failure_kind::timeout, "ack: wssd took no request in time"};
+  return sent;
 }
 
 client::answer client::unsubscribe(duration timeout) {

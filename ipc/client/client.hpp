@@ -51,9 +51,14 @@ class client {
     std::vector<std::string> peers;  // empty: all
     std::optional<std::uint64_t> since;
     std::string instance;  // whose numbering `since` is in
+    std::string consumer;  // a durable consumer to read as: it resumes where it acked
+    bool auto_ack = false;
   };
   answer subscribe(const subscription& s, duration timeout);
   answer unsubscribe(duration timeout);
+  // The subscription's consumer has finished every event up to `seq`. Not answered: it costs
+  // no round trip.
+  outcome<bool> ack(std::uint64_t seq, duration timeout);
   answer reconnect(duration timeout);
   answer rpc(const std::string& method, boost::json::object params, duration timeout);
 

@@ -137,6 +137,8 @@ void dbus_service::on_event(const event_record& record, const proto::event& even
       const bool online = s.now == proto::session_state::online;
       self.mark_changed(state_property | (online ? reconnects_property : 0));
     }
+    // D-Bus callers hear of their own command's expiry as the call's Expired error.
+    void operator()(const ev::outbox_expired&) const {}
   };
   std::visit(visitor{*this, record.seq}, event);
 }

@@ -29,6 +29,7 @@ local_api::local_api(service& s, std::function<json::object()> server_status)
       {"peers", {needs::read, &local_api::peers}},
       {"subscribe", {needs::read, &local_api::subscribe}},
       {"unsubscribe", {needs::read, &local_api::unsubscribe}},
+      {"ack", {needs::read, &local_api::ack}},
       {"send", {needs::send, &local_api::send}},
       {"broadcast", {needs::send, &local_api::broadcast}},
       {"set_private_id", {needs::send, &local_api::set_private_id}},
@@ -90,8 +91,17 @@ void local_api::status(local_connection&, const proto::local_request&, reply don
         {"oversized_messages", r.counters.oversized_messages},
         {"expired", r.expired}}},
       {"queue", {{"depth", r.queue_depth}, {"bytes", r.queue_bytes}}},
-      {"ring", {{"events", r.ring_events}, {"bytes", r.ring_bytes}}},
+      {"ring", {{"events", r.ring_events}, {"bytes", r.ring_bytes}, {"first_seq", r.first_seq}}},
   };
+  json::array consumers;
+  for (const auto& c : r.consumers) {
+    consumers.push_back(json::object{{"name", c.name},
+                                     {"acked", c.acked},
+                                     {"lag", r.seq > c.acked ? r.seq - c.acked : 0},
+                                     {"connected", c.connected},
+                                     {"auto_ack", c.auto_ack}});
+  }
+  s["consumers"] = std::move(consumers);
   for (auto& [key, value] : server_status_()) s[key] = value;
   done(json::value(std::move(s)));
 }
@@ -104,16 +114,26 @@ void local_api::peers(local_connection&, const proto::local_request&, reply done
   done(json::value(std::move(list)));
 }
 
+// An optional string parameter; a failure names it.
+proto::parsed<std::string> optional_string_param(const json::object& params, std::string_view key) {
+  if (!params.contains(key) || params.at(key).is_null()) return std::string();
+  return proto::string_param(params, key);
+}
+
 void local_api::send(local_connection&, const proto::local_request& r, reply done) {
   auto to = proto::string_list_param(r.params, "to", true);
   if (!to) return done(invalid_params(to.error().what));
-  service_.send(*to, data_param(r.params), std::move(done));
+  auto msg_id = optional_string_param(r.params, "msg_id");
+  if (!msg_id) return done(invalid_params(msg_id.error().what));
+  service_.send(*to, data_param(r.params), std::move(done), std::nullopt, *msg_id);
 }
 
 void local_api::broadcast(local_connection&, const proto::local_request& r, reply done) {
   auto exclude = proto::string_list_param(r.params, "exclude", false);
   if (!exclude) return done(invalid_params(exclude.error().what));
-  service_.broadcast(data_param(r.params), *exclude, std::move(done));
+  auto msg_id = optional_string_param(r.params, "msg_id");
+  if (!msg_id) return done(invalid_params(msg_id.error().what));
+  service_.broadcast(data_param(r.params), *exclude, std::move(done), std::nullopt, *msg_id);
 }
 
 void local_api::set_private_id(local_connection&, const proto::local_request& r, reply done) {
@@ -144,16 +164,67 @@ void local_api::subscribe(local_connection& client, const proto::local_request& 
     instance = std::move(*given);
   }
 
+  auto consumer = optional_string_param(r.params, "consumer");
+  if (!consumer) return done(invalid_params(consumer.error().what));
+  const auto* auto_ack = r.params.if_contains("auto_ack");
+  if (auto_ack && !auto_ack->is_bool())
+    return done(invalid_params("auto_ack must be true or false"));
+
+  release_consumer(client);
   const auto& events = service_.events();
-  done(json::value(json::object{{"seq", events.last_seq()}, {"instance", events.instance()}}));
-  if (!*since) return client.subscribe(std::move(wanted), events.last_seq() + 1);
-  const auto start = events.resume(**since, instance);
-  std::optional<std::string> lost;
-  if (start.lost) lost = proto::encode_events_lost_line(**since, *start.lost);
-  client.subscribe(std::move(wanted), start.next, std::move(lost));
+  std::uint64_t next = events.last_seq() + 1;
+  std::optional<std::string_view> lost;
+  std::uint64_t asked = since->value_or(0);
+  json::object answer{{"seq", events.last_seq()}, {"instance", events.instance()}};
+  if (!consumer->empty()) {
+    // A durable consumer resumes after what it acknowledged; `since` places a new one.
+    auto& consumers = service_.consumers();
+    auto bound =
+        consumers.bind(*consumer, *since, auto_ack && auto_ack->as_bool(), events.last_seq());
+    if (!bound) return done(bound.error());
+    asked = bound->acked;
+    next = bound->acked + 1;
+    if (next < events.first_seq()) lost = "ring overflow";
+    wanted.consumer = *consumer;
+    if (auto_ack && auto_ack->as_bool()) {
+      wanted.written = [&consumers, name = *consumer](std::uint64_t seq) {
+        consumers.ack(name, seq);
+      };
+    }
+    answer["consumer"] = *consumer;
+    answer["acked"] = bound->acked;
+  } else if (*since) {
+    const auto start = events.resume(**since, instance);
+    next = start.next;
+    lost = start.lost;
+  }
+  answer["recovered"] = !lost;
+  done(json::value(std::move(answer)));
+  std::optional<std::string> notice;
+  if (lost) notice = proto::encode_events_lost_line(asked, *lost);
+  client.subscribe(std::move(wanted), next, std::move(notice));
+}
+
+void local_api::ack(local_connection& client, const proto::local_request& r, reply done) {
+  auto seq = proto::count_param(r.params, "seq");
+  if (!seq || !*seq) return done(invalid_params("seq must be a whole number ≥ 0"));
+  if (client.consumer().empty()) {
+    return done(invalid_params("ack needs a subscription with a consumer"));
+  }
+  if (**seq > service_.events().last_seq()) {
+    return done(invalid_params("seq " + std::to_string(**seq) + " is beyond the last event (" +
+                               std::to_string(service_.events().last_seq()) + ")"));
+  }
+  service_.consumers().ack(client.consumer(), **seq);
+  done(json::value(json::object{{"acked", **seq}}));
+}
+
+void local_api::release_consumer(local_connection& client) {
+  if (!client.consumer().empty()) service_.consumers().release(client.consumer());
 }
 
 void local_api::unsubscribe(local_connection& client, const proto::local_request&, reply done) {
+  release_consumer(client);
   client.unsubscribe();
   done(json::value(json::object{}));
 }

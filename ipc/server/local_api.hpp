@@ -16,6 +16,8 @@ class local_api {
   local_api(service& s, std::function<boost::json::object()> server_status);
 
   void handle(local_connection& client, std::string_view line);
+  // The connection is going: the consumer it held is free again.
+  void closed(local_connection& client) { release_consumer(client); }
 
  private:
   using reply = service::reply;
@@ -30,8 +32,11 @@ class local_api {
   void set_private_id(local_connection&, const proto::local_request&, reply);
   void subscribe(local_connection&, const proto::local_request&, reply);
   void unsubscribe(local_connection&, const proto::local_request&, reply);
+  void ack(local_connection&, const proto::local_request&, reply);
   void rpc(local_connection&, const proto::local_request&, reply);
   void reconnect(local_connection&, const proto::local_request&, reply);
+
+  void release_consumer(local_connection& client);
 
   service& service_;
   std::function<boost::json::object()> server_status_;

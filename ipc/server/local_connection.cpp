@@ -15,6 +15,8 @@ constexpr std::size_t max_buffers_per_write = 64;
 // Reads of one client in one turn of the loop; a client with more to say then waits behind the
 // others.
 constexpr int reads_per_turn = 16;
+// Events read from the journal at once for a client that is behind the ring.
+constexpr std::size_t journal_batch = 256;
 
 std::shared_ptr<const std::string> as_line(std::string text) {
   text += '\n';
@@ -24,8 +26,8 @@ std::shared_ptr<const std::string> as_line(std::string text) {
 }  // namespace
 
 local_connection::local_connection(socket s, const ipc_config& c, const event_log& log,
-                           peer_credentials who, rights may, line_handler on_line,
-                           close_handler on_close)
+                                   peer_credentials who, rights may, line_handler on_line,
+                                   close_handler on_close)
     : socket_(std::move(s)),
       config_(c),
       log_(log),
@@ -124,13 +126,13 @@ void local_connection::consume(std::string_view data) {
 }
 
 void local_connection::answer(const boost::json::value& id,
-                          proto::rpc_result<boost::json::value> outcome) {
+                              proto::rpc_result<boost::json::value> outcome) {
   if (unanswered_ > 0) --unanswered_;
   send_response(id, std::move(outcome));  // closing, if it is done, waits for the write
 }
 
 void local_connection::send_response(const boost::json::value& id,
-                                 proto::rpc_result<boost::json::value> outcome) {
+                                     proto::rpc_result<boost::json::value> outcome) {
   if (closed_) return;
   push(as_line(outcome ? proto::serialize_result(id, std::move(*outcome))
                        : proto::serialize_error(id, outcome.error())));
@@ -143,7 +145,7 @@ void local_connection::send_response(const boost::json::value& id,
 }
 
 void local_connection::subscribe(subscription s, std::uint64_t next_seq,
-                             std::optional<std::string> lost) {
+                                 std::optional<std::string> lost) {
   subscription_ = std::move(s);
   cursor_ = next_seq;
   dropped_ = 0;
@@ -164,7 +166,7 @@ void local_connection::on_appended(const event_log::appended& a) {
     if (gone->seq < cursor_) continue;
     if (wants(*gone)) {
       ++dropped_;
-      dropped_bytes_ += gone->line.size();
+      dropped_bytes_ += gone->bytes;
     }
     cursor_ = gone->seq + 1;
   }
@@ -187,35 +189,54 @@ bool local_connection::wants(const event_record& e) const {
   return peers.empty() || e.peer.empty() || peers.count(e.peer) != 0;
 }
 
-void local_connection::push(std::shared_ptr<const std::string> line) {
+void local_connection::push(std::shared_ptr<const std::string> line, std::uint64_t seq) {
   queued_bytes_ += line->size();
-  queue_.push_back(std::move(line));
+  queue_.push_back({std::move(line), seq});
 }
 
-// Hands the socket what it may take from the ring: at most ipc.client_queue bytes ahead of the
+const std::string& local_connection::consumer() const {
+  static const std::string none;
+  return subscription_ ? subscription_->consumer : none;
+}
+
+// Hands the socket what it may take from the log: at most ipc.client_queue bytes ahead of the
 // client's reading, one event at least.
 void local_connection::pump() {
   while (subscription_ && !closed_ && queued_bytes_ < config_.client_queue &&
          cursor_ <= log_.last_seq()) {
-    if (cursor_ < log_.first_seq()) {  // the ring shrank (SIGHUP) past it: count them all
+    if (cursor_ < log_.first_seq()) {  // let go unannounced (a smaller ring, the journal's age)
       dropped_ += log_.first_seq() - cursor_;
       cursor_ = log_.first_seq();
       continue;
     }
-    auto record = log_.at(cursor_++);
-    if (!wants(*record)) continue;
-    if (dropped_ > 0)
-      push(std::make_shared<const std::string>(
-          proto::encode_lagged_line(std::exchange(dropped_, 0))));
-    push(std::shared_ptr<const std::string>(record, &record->line));
+    if (auto record = log_.at(cursor_)) {
+      take(record);
+      continue;
+    }
+    // Older than the ring: from the journal, a batch at a time.
+    const auto batch = log_.read(cursor_, journal_batch);
+    if (batch.empty()) break;
+    for (const auto& record : batch) {
+      if (queued_bytes_ >= config_.client_queue) break;
+      take(record);
+    }
   }
   if (subscription_ && cursor_ > log_.last_seq()) {  // caught up
-    if (dropped_ > 0)
-      push(std::make_shared<const std::string>(
-          proto::encode_lagged_line(std::exchange(dropped_, 0))));
+    if (dropped_ > 0) push_lagged();
     dropped_bytes_ = 0;
   }
   flush();
+}
+
+void local_connection::take(const event_ptr& record) {
+  cursor_ = record->seq + 1;
+  if (!wants(*record)) return;
+  if (dropped_ > 0) push_lagged();
+  push(std::shared_ptr<const std::string>(record, &record->line), record->seq);
+}
+
+void local_connection::push_lagged() {
+  push(std::make_shared<const std::string>(proto::encode_lagged_line(std::exchange(dropped_, 0))));
 }
 
 void local_connection::flush() {
@@ -223,8 +244,8 @@ void local_connection::flush() {
   std::vector<asio::const_buffer> buffers;
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < queue_.size() && i < max_buffers_per_write; ++i) {
-    buffers.emplace_back(asio::buffer(*queue_[i]));
-    bytes += queue_[i]->size();
+    buffers.emplace_back(asio::buffer(*queue_[i].line));
+    bytes += queue_[i].line->size();
   }
   writing_ = true;
   asio::async_write(socket_, buffers,
@@ -238,7 +259,10 @@ void local_connection::flush() {
 
 void local_connection::written(std::size_t buffers, std::size_t bytes) {
   writing_ = false;
+  std::uint64_t last_event = 0;
+  for (std::size_t i = 0; i < buffers; ++i) last_event = std::max(last_event, queue_[i].seq);
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(buffers));
+  if (last_event && subscription_ && subscription_->written) subscription_->written(last_event);
   queued_bytes_ -= bytes;
   pump();
   close_when_done();

@@ -12,6 +12,7 @@
 
 #include <asio/local/stream_protocol.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -35,10 +36,13 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   struct subscription {
     proto::event_types types = proto::all_event_types;
     std::set<std::string, std::less<>> peers;  // empty: all; events about no peer always pass
+    std::string consumer;                      // the durable consumer it reads as, if any
+    // Told the seq of the last event written to the socket (a consumer's auto-ack).
+    std::function<void(std::uint64_t seq)> written;
   };
 
   local_connection(socket s, const ipc_config& c, const event_log& log, peer_credentials who,
-               rights may, line_handler on_line, close_handler on_close);
+                   rights may, line_handler on_line, close_handler on_close);
 
   void start();
   // At once: what is queued is lost.
@@ -56,6 +60,8 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   void subscribe(subscription s, std::uint64_t next_seq, std::optional<std::string> lost = {});
   void unsubscribe();
   bool subscribed() const { return subscription_.has_value(); }
+  // The durable consumer this connection holds, or empty.
+  const std::string& consumer() const;
   void on_appended(const event_log::appended& a);
 
   const peer_credentials& credentials() const { return who_; }
@@ -66,8 +72,10 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   void read();
   void drain();
   void consume(std::string_view data);
-  void push(std::shared_ptr<const std::string> line);
+  void push(std::shared_ptr<const std::string> line, std::uint64_t seq = 0);
   void pump();
+  void take(const event_ptr& record);
+  void push_lagged();
   void flush();
   void written(std::size_t buffers, std::size_t bytes);
   bool wants(const event_record& e) const;
@@ -87,7 +95,11 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   std::string partial_;
   bool discarding_ = false;  // inside an over-long line: skip to its end
 
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  struct queued {
+    std::shared_ptr<const std::string> line;
+    std::uint64_t seq;  // of the event it is, or 0
+  };
+  std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
 

@@ -80,9 +80,13 @@ void socket_server::admit(local_connection::socket s) {
   const auto who = credentials_of(s.native_handle());
   if (!who) return spdlog::warn("dropped a local client whose credentials cannot be read");
   auto on_line = [this](local_connection& c, std::string_view line) { api_.handle(c, line); };
-  auto on_close = [this](local_connection& c) { forget(&c); };
-  auto client = std::make_shared<local_connection>(std::move(s), config_.ipc, service_.events(), *who,
-                                               policy_.rights_for(*who), on_line, on_close);
+  auto on_close = [this](local_connection& c) {
+    api_.closed(c);
+    forget(&c);
+  };
+  auto client =
+      std::make_shared<local_connection>(std::move(s), config_.ipc, service_.events(), *who,
+                                         policy_.rights_for(*who), on_line, on_close);
   if (clients_.size() >= config_.ipc.max_clients) {
     spdlog::warn("refused client pid {}: {} clients already connected", who->pid, clients_.size());
     client->send_response(nullptr,

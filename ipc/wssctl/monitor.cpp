@@ -1,6 +1,7 @@
 // wssctl monitor [--since SEQ] [--type T]...: prints events as they happen, one line each, and
 // goes on across daemon restarts and crashes, resuming after the last event it printed.
 #include <charconv>
+#include <csignal>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -14,6 +15,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto subscribe_timeout = 10s;
+// How often a waiting monitor looks whether it was asked to stop.
+constexpr auto poll_every = 200ms;
 // A connection that lasted this long was no failure: the next wait starts short again.
 constexpr auto healthy_after = 5s;
 
@@ -47,6 +50,10 @@ std::string describe(const json::object& e) {
     std::string operator()(const ev::private_id& p) const { return p.id; }
     std::string operator()(const ev::state& s) const {
       return std::string(wssd::proto::to_string(s.now)) + " (" + s.reason + ")";
+    }
+    std::string operator()(const ev::outbox_expired& x) const {
+      return std::string(wssd::proto::to_string(x.kind)) + (x.msg_id ? " " + *x.msg_id : "") +
+             ": " + x.reason;
     }
   };
   return prefix + std::visit(visitor{e}, *decoded);
@@ -86,10 +93,16 @@ class monitor final : public verb {
     cmd->add_option("--since", since_text_, "Replay events after this seq first")->check(seq);
     cmd->add_option("--type", types_, "Only these event types (repeat for more)")
         ->check(CLI::IsMember(wssd::proto::event_type_names()));
+    cmd->add_option("--consumer", consumer_,
+                    "Read as this durable consumer: resume after the last event printed, across "
+                    "restarts of wssctl and wssd");
     return cmd;
   }
 
   int run(const global_options& o) override {
+    // SIGTERM and SIGINT end the monitor between two events, never inside one.
+    std::signal(SIGTERM, request_stop);
+    std::signal(SIGINT, request_stop);
     std::optional<std::uint64_t> since;
     if (!since_text_.empty()) since = std::stoull(since_text_);  // checked by the validator
     std::string instance;                                        // whose numbering `since` is in
@@ -106,12 +119,14 @@ class monitor final : public verb {
       if (!c) {
         const auto kind = c.error().kind;
         const bool final = kind == client::failure_kind::denied ||
-                           kind == client::failure_kind::invalid || (!since && !subscribed_once);
+                           kind == client::failure_kind::invalid ||
+                           (!since && consumer_.empty() && !subscribed_once);
         if (final) return report(o, c.error());  // never got in: say so now
         retry_after(c.error().what);
         continue;
       }
-      auto answer = c->subscribe({types_, {}, since, instance}, subscribe_timeout);
+      auto answer =
+          c->subscribe({types_, {}, since, instance, consumer_, false}, subscribe_timeout);
       if (!answer) {  // cut off before the answer: a daemon going away, or frozen
         retry_after(answer.error().what);
         continue;
@@ -131,24 +146,35 @@ class monitor final : public verb {
       }
       const auto began = std::chrono::steady_clock::now();
       bool printed = false;
-      while (true) {
-        auto e = c->next_event();
+      while (!stop_requested) {
+        auto e = c->next_event(poll_every);
         if (!e) break;  // the daemon went away: connect again
+        if (!*e) continue;
         const auto& event = **e;
-        if (const auto* seq = event.if_contains("seq"); seq && seq->is_number())
-          since = seq->to_number<std::uint64_t>();
+        std::optional<std::uint64_t> seq;
+        if (const auto* s = event.if_contains("seq"); s && s->is_number()) {
+          seq = s->to_number<std::uint64_t>();
+          since = seq;
+        }
         std::cout << (o.json ? json::serialize(event) : describe(event)) << std::endl;
         if (!std::cout) return failed;  // nobody reads our output any more
+        // Written, so finished: a consumer resumes after it, and never sees it again.
+        if (seq && !consumer_.empty() && !c->ack(*seq, subscribe_timeout)) break;
         printed = true;
       }
+      if (stop_requested) return ok;
       if (printed || std::chrono::steady_clock::now() - began >= healthy_after) delay.reset();
       retry_after("wssd closed the connection");
     }
   }
 
  private:
+  static void request_stop(int) { stop_requested = 1; }
+  static inline volatile std::sig_atomic_t stop_requested = 0;
+
   std::string since_text_;
   std::vector<std::string> types_;
+  std::string consumer_;
 };
 
 }  // namespace
