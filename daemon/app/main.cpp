@@ -1,5 +1,6 @@
 // wssd: holds ONE WebSocket Sessions identity and shares it with every local process.
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <asio/io_context.hpp>
@@ -46,9 +47,17 @@ void reload(int argc, char** argv, wssd::config& running, wssd::service& service
   spdlog::info("SIGHUP: configuration reloaded (log level {})", running.log_level);
 }
 
+// Messages and event lines can be megabytes: such buffers are mmapped, so that memory goes back
+// to the system once the ring lets them go. glibc would otherwise raise its mmap threshold at
+// the first big free and keep every later one in the heap for good.
+void return_big_buffers_to_the_system() {
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 int run(wssd::config running, bool foreground, int argc, char** argv) {
   wssd::setup_logging(running.log_level, foreground);
   raise_descriptor_limit();
+  return_big_buffers_to_the_system();
   if (running.tls.insecure) {
     spdlog::warn(
         "TLS verification is OFF (tls.insecure): anyone on the path can act as the server");
