@@ -115,7 +115,8 @@ class fake_hub {
 // the keepalive stays out of the way, requests and attempts time out after a second.
 config fast_config();
 
-// Runs the loop until `done()` holds or `limit` passes; says whether it holds.
+// Runs the loop until `done()` holds or `limit` passes; says whether it holds. `done` is
+// checked at least every millisecond, so it may read a socket of the test's own.
 bool run_until(asio::io_context& io, const std::function<bool()>& done,
                std::chrono::steady_clock::duration limit = std::chrono::seconds(1));
 // Runs the loop for `d`, or less if it runs out of work (then nothing would happen anyway).
