@@ -4,16 +4,13 @@
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
-#include <array>
-#include <asio/local/connect_pair.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "tests/support/fake_transport.hpp"
+#include "tests/support/local_pair.hpp"
 
 namespace wssd {
 namespace {
@@ -43,11 +40,6 @@ class local_connection_test : public ::testing::Test {
  protected:
   local_connection_test() {
     spdlog::set_level(spdlog::level::off);
-    asio::local::connect_pair(wssd_end_, client_);
-    // The kernel's least (about 4.5 KiB): what the socket holds is small next to the limits.
-    const int smallest = 1;
-    ::setsockopt(wssd_end_.native_handle(), SOL_SOCKET, SO_SNDBUF, &smallest, sizeof smallest);
-    client_.non_blocking(true);
     config_.client_queue = 1024;
     config_.client_queue_hard = 16 * 1024;
   }
@@ -61,7 +53,7 @@ class local_connection_test : public ::testing::Test {
   // wssd's side of the connection, hearing every event the log appends, as the server has it.
   void connect() {
     connection_ = std::make_shared<local_connection>(
-        std::move(wssd_end_), config_, log_, peer_credentials{}, rights{true, true},
+        std::move(pair_.wssd_end()), config_, log_, peer_credentials{}, rights{true, true},
         [this](local_connection& c, std::string_view line) {
           if (on_line_) on_line_(c, line);
         },
@@ -81,51 +73,27 @@ class local_connection_test : public ::testing::Test {
     return record->line.size();
   }
 
-  // Takes what the client has been sent so far, without waiting.
-  void read_available() {
-    std::array<char, 64 * 1024> chunk;
-    while (!eof_) {
-      asio::error_code ec;
-      const auto n = client_.read_some(asio::buffer(chunk), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) return;
-      if (ec) {
-        eof_ = true;  // end of stream, or reset: nothing more comes
-        return;
-      }
-      partial_.append(chunk.data(), n);
-      for (auto nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n')) {
-        lines_.push_back(json::parse(partial_.substr(0, nl)).as_object());
-        partial_.erase(0, nl + 1);
-      }
-    }
-  }
-
   // Reads, running wssd's side in between, until `done()` holds.
   bool read_until(const std::function<bool()>& done) {
     return test::run_until(
         io_,
         [&] {
-          read_available();
+          pair_.read_available();
           return done();
         },
         3s);
   }
 
-  void write_client(std::string_view text) { asio::write(client_, asio::buffer(text)); }
+  const std::vector<json::object>& lines() const { return pair_.lines(); }
 
   asio::io_context io_;
+  test::local_pair pair_{io_};
   ipc_config config_;
   event_log log_{ring_limits{100000, 64 * 1024 * 1024}};
-  local_connection::socket wssd_end_{io_};
-  local_connection::socket client_{io_};
   std::shared_ptr<local_connection> connection_;
   std::uint64_t listener_ = 0;
   local_connection::line_handler on_line_;
   bool closed_ = false;
-
-  std::string partial_;
-  std::vector<json::object> lines_;
-  bool eof_ = false;
 };
 
 TEST_F(local_connection_test, a_paused_reader_loses_nothing_the_ring_still_holds) {
@@ -134,10 +102,10 @@ TEST_F(local_connection_test, a_paused_reader_loses_nothing_the_ring_still_holds
   for (int i = 0; i < 500; ++i) append_unread(message_event(i));  // ~50 times client_queue
   EXPECT_FALSE(closed_);
 
-  ASSERT_TRUE(read_until([&] { return lines_.size() >= 500; }));
-  ASSERT_EQ(lines_.size(), 500u);
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    ASSERT_EQ(seq_of(lines_[i]), i + 1) << json::serialize(lines_[i]);
+  ASSERT_TRUE(read_until([&] { return lines().size() >= 500; }));
+  ASSERT_EQ(lines().size(), 500u);
+  for (std::size_t i = 0; i < lines().size(); ++i) {
+    ASSERT_EQ(seq_of(lines()[i]), i + 1) << json::serialize(lines()[i]);
   }
   EXPECT_FALSE(closed_);
 }
@@ -158,13 +126,13 @@ TEST_F(local_connection_test, a_reader_that_lost_events_gets_one_lagged_notice_w
     }
   }
   ASSERT_TRUE(read_until(
-      [&] { return !lines_.empty() && seq_of(lines_.back()) == std::optional(last_message); }));
+      [&] { return !lines().empty() && seq_of(lines().back()) == std::optional(last_message); }));
   EXPECT_FALSE(closed_);
 
   std::vector<std::uint64_t> before;
   std::vector<std::uint64_t> after;
   std::vector<std::uint64_t> notices;
-  for (const auto& line : lines_) {
+  for (const auto& line : lines()) {
     if (type_of(line) == "lagged") {
       notices.push_back(line.at("params").at("dropped").to_number<std::uint64_t>());
       continue;
@@ -196,20 +164,20 @@ TEST_F(local_connection_test, a_reader_that_lost_more_than_client_queue_hard_is_
   }
   ASSERT_TRUE(closed_);
 
-  ASSERT_TRUE(read_until([&] { return eof_; }));
+  ASSERT_TRUE(read_until([&] { return pair_.ended(); }));
   // What it never got bounds what it lost from above: more than client_queue_hard.
-  EXPECT_GT((appended - lines_.size()) * line_size, config_.client_queue_hard);
-  for (const auto& line : lines_) EXPECT_EQ(type_of(line), "state");
+  EXPECT_GT((appended - lines().size()) * line_size, config_.client_queue_hard);
+  for (const auto& line : lines()) EXPECT_EQ(type_of(line), "state");
 }
 
 TEST_F(local_connection_test, a_replay_of_many_times_client_queue_arrives_whole_and_in_order) {
   for (int i = 0; i < 2000; ++i) log_.append(message_event(i));  // ~200 times client_queue
   connect();
   subscribe(1);
-  ASSERT_TRUE(read_until([&] { return lines_.size() >= 2000; }));
-  ASSERT_EQ(lines_.size(), 2000u);
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    ASSERT_EQ(seq_of(lines_[i]), i + 1) << json::serialize(lines_[i]);
+  ASSERT_TRUE(read_until([&] { return lines().size() >= 2000; }));
+  ASSERT_EQ(lines().size(), 2000u);
+  for (std::size_t i = 0; i < lines().size(); ++i) {
+    ASSERT_EQ(seq_of(lines()[i]), i + 1) << json::serialize(lines()[i]);
   }
   EXPECT_FALSE(closed_);
 }
@@ -218,10 +186,10 @@ TEST_F(local_connection_test, a_lost_notice_comes_before_the_replay) {
   for (int i = 0; i < 3; ++i) log_.append(message_event(i));
   connect();
   connection_->subscribe({}, 1, proto::encode_events_lost_line(7, "daemon restarted"));
-  ASSERT_TRUE(read_until([&] { return lines_.size() >= 4; }));
-  EXPECT_EQ(type_of(lines_[0]), "events_lost");
-  EXPECT_EQ(seq_of(lines_[1]), std::optional<std::uint64_t>(1));
-  EXPECT_EQ(seq_of(lines_[3]), std::optional<std::uint64_t>(3));
+  ASSERT_TRUE(read_until([&] { return lines().size() >= 4; }));
+  EXPECT_EQ(type_of(lines()[0]), "events_lost");
+  EXPECT_EQ(seq_of(lines()[1]), std::optional<std::uint64_t>(1));
+  EXPECT_EQ(seq_of(lines()[3]), std::optional<std::uint64_t>(3));
 }
 
 TEST_F(local_connection_test, answers_are_never_dropped_for_a_client_that_reads_them) {
@@ -233,10 +201,10 @@ TEST_F(local_connection_test, answers_are_never_dropped_for_a_client_that_reads_
       connection_->expect_answer();
       connection_->answer(static_cast<std::int64_t>(given++), json::object{{"pad", pad}});
     }
-    ASSERT_TRUE(read_until([&] { return lines_.size() == given; })) << "round " << round;
+    ASSERT_TRUE(read_until([&] { return lines().size() == given; })) << "round " << round;
   }
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    ASSERT_EQ(lines_[i].at("id"), json::value(i));
+  for (std::size_t i = 0; i < lines().size(); ++i) {
+    ASSERT_EQ(lines()[i].at("id"), json::value(i));
   }
   EXPECT_FALSE(closed_);
 }
@@ -269,12 +237,12 @@ TEST_F(local_connection_test, a_half_closed_client_gets_its_answers_then_the_end
     });
   };
   connect();
-  write_client("{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
-  client_.shutdown(asio::socket_base::shutdown_send);
+  pair_.write("{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n");
+  pair_.shutdown_send();
 
-  ASSERT_TRUE(read_until([&] { return eof_; }));
-  ASSERT_EQ(lines_.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(lines_[i].at("id"), json::value(i + 1));
+  ASSERT_TRUE(read_until([&] { return pair_.ended(); }));
+  ASSERT_EQ(lines().size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(lines()[i].at("id"), json::value(i + 1));
   EXPECT_TRUE(closed_);
 }
 
