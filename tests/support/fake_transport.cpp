@@ -165,7 +165,7 @@ bool fake_server::is_open() const {
   return state_->now == state::phase::open;
 }
 bool fake_server::connected() const {
-  return state_->now == state::phase::connecting || state_->now == state::phase::open;
+  return state_->now != state::phase::idle;
 }
 
 void fake_server::open() {

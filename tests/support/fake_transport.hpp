@@ -54,7 +54,7 @@ class fake_server {
   const std::string& url() const;
   // Between on_open and the on_close being queued: wssd's sends go through.
   bool is_open() const;
-  // Between connect() and the on_close being queued.
+  // Between connect() and the delivery of its on_close.
   bool connected() const;
 
   // ---- What the server does, each delivered from the event loop ----

@@ -178,6 +178,29 @@ TEST_F(session_test, after_a_reconnect_only_the_differences_in_peers_are_reporte
   EXPECT_EQ(disconnected_ids(events_), (std::vector<std::string>{"p1"}));
 }
 
+TEST_F(session_test, a_dropped_link_is_made_again_only_after_the_backoff) {
+  hub().assign("a1");
+  start();
+  ASSERT_TRUE(online_on_connection(1));
+
+  const auto dropped_at = clock::now();
+  server_.drop();
+  test::poll(io_);
+  EXPECT_EQ(session_->state(), session_state::backoff);
+  EXPECT_EQ(server_.connects(), 1u);
+  ASSERT_TRUE(test::run_until(io_, [&] { return server_.connects() == 2; }));
+  EXPECT_GE(clock::now() - dropped_at, backoff::floor);
+}
+
+TEST_F(session_test, an_attempt_that_never_opens_is_given_up_after_the_connect_timeout) {
+  config_.connect_timeout = seconds(0.05);
+  start();  // nobody opens the link
+  const auto started_at = clock::now();
+  ASSERT_TRUE(test::run_until(io_, [&] { return server_.aborts() == 1; }));
+  EXPECT_GE(clock::now() - started_at, 50ms);
+  EXPECT_TRUE(test::run_until(io_, [&] { return server_.connects() == 2; }));
+}
+
 TEST_F(session_test, a_request_not_answered_in_time_fails_alone_and_the_link_stays) {
   config_.request_timeout = seconds(0.05);
   hub().assign("a1");
@@ -331,6 +354,29 @@ TEST_F(session_test, a_close_for_an_oversized_message_is_counted) {
   server_.drop("message too big", true);
   ASSERT_TRUE(online_on_connection(3));
   EXPECT_EQ(session_->counters().oversized_messages, 1u);
+}
+
+TEST_F(session_test, stop_closes_the_link_and_fails_what_waits_for_an_answer) {
+  hub().assign("a1");
+  start();
+  ASSERT_TRUE(online_on_connection(1));
+  auto pending = submit(proto::broadcast_command(1, {}));
+  test::poll(io_);
+
+  bool stopped = false;
+  bool link_was_down = false;
+  session_->stop([&] {
+    stopped = true;
+    link_was_down = !server_.connected();
+  });
+  ASSERT_TRUE(test::run_until(io_, [&] { return stopped && pending->has_value(); }));
+  EXPECT_TRUE(link_was_down);
+  EXPECT_EQ(server_.closes(), 1u);
+  ASSERT_FALSE(**pending);
+  EXPECT_EQ((*pending)->error().code, proto::wssd_error::stopping);
+  test::run_for(io_, 150ms);  // past the backoff floor: no new attempt
+  EXPECT_EQ(server_.connects(), 1u);
+  EXPECT_EQ(session_->state(), session_state::stopped);
 }
 
 }  // namespace
