@@ -130,6 +130,21 @@ TEST_F(outbox_test, a_command_whose_ttl_passes_while_offline_is_not_sent) {
   EXPECT_TRUE(server_.requests("WSS_Send").empty());
 }
 
+// DISABLED until fixed: outbox::submit arms the expiry timer only for the first command that
+// waits (`else if (entries_.size() == 1) arm_expiry();`), so a later one with a shorter TTL
+// (D-Bus asks for at most 20 s) waits for the first one's deadline, and may still be sent
+// after its caller gave up.
+TEST_F(outbox_test, DISABLED_a_shorter_ttl_behind_a_longer_one_still_expires_on_time) {
+  make();
+  submit(1, seconds(10));
+  submit(2, seconds(0.05));
+  ASSERT_TRUE(test::run_until(io_, [&] { return !answers_.empty(); }));
+  EXPECT_EQ(answers_[0].n, 2);
+  ASSERT_FALSE(answers_[0].outcome);
+  EXPECT_EQ(answers_[0].outcome.error().code, proto::wssd_error::expired);
+  EXPECT_EQ(outbox_->depth(), 1u);
+}
+
 TEST_F(outbox_test, a_full_outbox_by_count_refuses_with_queue_full) {
   config_.outbox.max_messages = 2;
   make();
