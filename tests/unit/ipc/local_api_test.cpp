@@ -171,6 +171,24 @@ TEST_F(local_api_test, subscribing_to_an_unknown_event_type_is_invalid_params) {
   EXPECT_FALSE(connection_->subscribed());
 }
 
+TEST_F(local_api_test, subscribing_since_another_instance_answers_then_says_what_was_lost) {
+  connect(everything);
+  const auto kept = service_.events().last_seq();  // the states of coming online
+  ASSERT_GT(kept, 0u);
+  const auto answer = call("subscribe", {{"since", 1}, {"instance", "an-earlier-daemon"}});
+  EXPECT_EQ(answer.at("result").at("instance"), json::value(service_.events().instance()));
+  ASSERT_TRUE(test::run_until(io_, [&] {
+    pair_.read_available();
+    return pair_.lines().size() >= 2 + kept;
+  }));
+  const auto& notice = pair_.lines()[1].at("params");
+  EXPECT_EQ(notice.at("type"), json::value("events_lost"));
+  EXPECT_EQ(notice.at("reason"), json::value("daemon restarted"));
+  for (std::uint64_t seq = 1; seq <= kept; ++seq) {
+    EXPECT_EQ(pair_.lines()[1 + seq].at("params").at("seq"), json::value(seq));
+  }
+}
+
 TEST_F(local_api_test, rpc_of_an_object_prototype_name_is_refused_and_never_sent) {
   connect(everything);
   const auto frames = server_.frames().size();
