@@ -76,7 +76,7 @@ class fake_server {
   void on_connect(std::function<void()> f);
   void on_frame(std::function<void(const frame&)> f);
 
-  struct state;
+  struct state;  // shared with the transports it makes
 
  private:
   std::shared_ptr<state> state_;
@@ -112,7 +112,8 @@ class fake_hub {
 };
 
 // Settings that make every timer of the engine short: retries wait the backoff floor (0.1 s),
-// the keepalive stays out of the way, requests and attempts time out after a second.
+// -32001 to a handshake 0.3 s, requests and attempts time out after a second, and the
+// keepalive stays out of the way.
 config fast_config();
 
 // Runs the loop until `done()` holds or `limit` passes; says whether it holds. `done` is

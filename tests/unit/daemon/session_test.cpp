@@ -91,6 +91,7 @@ TEST_F(session_test, comes_online_with_a_handshake_then_a_connect_on_the_same_li
 
   server_.open();
   test::poll(io_);
+  EXPECT_TRUE(server_.is_open());
   // Until the handshake is answered nothing else may go out: no pipelined connect.
   ASSERT_EQ(server_.frames().size(), 1u);
   const auto handshake = server_.frames()[0];
@@ -354,6 +355,20 @@ TEST_F(session_test, a_close_for_an_oversized_message_is_counted) {
   server_.drop("message too big", true);
   ASSERT_TRUE(online_on_connection(3));
   EXPECT_EQ(session_->counters().oversized_messages, 1u);
+}
+
+TEST_F(session_test, a_frame_that_makes_no_sense_is_counted_and_ignored) {
+  hub().assign("a1");
+  start();
+  ASSERT_TRUE(online_on_connection(1));
+
+  server_.send_text("not json");
+  server_.push(json::object{{"jsonrpc", "2.0"}, {"result", {{"type", "weather"}}}});
+  server_.reply(server_.last("WSS_Connect"), json::object{});  // answered twice: not ours now
+  test::poll(io_);
+  EXPECT_EQ(session_->counters().bad_frames, 3u);
+  EXPECT_TRUE(session_->online());
+  EXPECT_EQ(server_.closes() + server_.aborts(), 0u);
 }
 
 TEST_F(session_test, stop_closes_the_link_and_fails_what_waits_for_an_answer) {
