@@ -1,11 +1,11 @@
 #include "tests/support/fake_transport.hpp"
 
+#include <algorithm>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
