@@ -88,6 +88,7 @@ event_ptr event_log::at(std::uint64_t seq) const {
 
 std::vector<event_ptr> event_log::read(std::uint64_t seq, std::size_t max_events) const {
   std::vector<event_ptr> out;
+  seq = std::max(seq, first_seq());
   if (journal_ && (ring_.empty() || seq < ring_.front()->seq)) {
     out = journal_->read(seq, max_events);
     if (!out.empty()) return out;

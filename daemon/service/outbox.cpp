@@ -66,8 +66,8 @@ void outbox::submit(proto::command c, reply done, std::optional<seconds> ttl, st
   }
   if (session_.online()) {
     flush();
-  } else if (entries_.size() == 1) {
-    arm_expiry();
+  } else if (!expiry_armed_ || it->deadline < *expiry_armed_) {
+    arm_expiry();  // a shorter TTL behind a longer one expires on time
   }
 }
 
@@ -191,10 +191,16 @@ void outbox::arm_expiry() {
   for (const auto& e : entries_) {
     if (!e.in_flight && (!first || e.deadline < *first)) first = e.deadline;
   }
-  if (!first) return;
+  expiry_armed_ = first;
+  if (!first) {
+    expiry_timer_.cancel();
+    return;
+  }
   expiry_timer_.expires_at(*first);
   expiry_timer_.async_wait([this](const asio::error_code& ec) {
-    if (!ec) expire();
+    if (ec) return;
+    expiry_armed_.reset();
+    expire();
   });
 }
 

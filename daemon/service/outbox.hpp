@@ -85,6 +85,7 @@ class outbox {
   std::uint64_t expired_ = 0;
   bool stopping_ = false;
   bool awaiting_commit_ = false;
+  std::optional<std::chrono::steady_clock::time_point> expiry_armed_;
   asio::steady_timer expiry_timer_;
 };
 

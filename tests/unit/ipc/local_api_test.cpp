@@ -10,6 +10,7 @@
 #include "proto/wssd_errors.hpp"
 #include "tests/support/fake_transport.hpp"
 #include "tests/support/local_pair.hpp"
+#include "daemon/session/state_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace wssd {
@@ -43,7 +44,8 @@ class local_api_test : public ::testing::Test {
 
   void SetUp() override {
     hub_.assign("a1");
-    ASSERT_FALSE(service_.start());
+    ASSERT_FALSE(state_.open());
+    service_.start();
     ASSERT_TRUE(
         test::run_until(io_, [&] { return service_.status().state == session_state::online; }));
   }
@@ -88,7 +90,8 @@ class local_api_test : public ::testing::Test {
   fake_server server_{io_};
   fake_hub hub_{server_};
   config config_ = with_state_dir(state_dir_);
-  service service_{io_, config_, server_.make_transport()};
+  state_store state_{config_.state_dir};
+  service service_{io_, config_, server_.make_transport(), state_, {}};
   local_api api_{service_, [] { return json::object{}; }};
   test::local_pair pair_{io_};
   std::shared_ptr<local_connection> connection_;

@@ -25,6 +25,8 @@ std::vector<event> samples() {
       events::private_id{"mine", std::nullopt},
       events::state{session_state::backoff, "connection reset; next attempt in 0.5 s"},
       events::state{session_state::stopped, ""},
+      events::outbox_expired{command_kind::broadcast, "m-1", 2, "never answered"},
+      events::outbox_expired{command_kind::set_private_id, std::nullopt, 0, "not sent"},
   };
 }
 
