@@ -74,7 +74,7 @@ function handle(line) {
     waiting.delete(line.id);
     if (line.error) {
       say(`error: ${what}: ${line.error.message} (${line.error.code})`);
-      if (what === 'subscribe') process.exit(1); // refused (denied, bad params): retrying will not help
+      if (what === 'subscribe') process.exit(1); // refused (denied, bad params): no retrying
     } else if (what === 'subscribe') {
       const resumed = since === null ? '' : ` since=${since}`;
       say(`subscribed seq=${line.result.seq} instance=${line.result.instance}${resumed}`);
@@ -95,7 +95,8 @@ function handle(line) {
     // A notice: we read too slowly and the ring moved on.
     say(`lagged: ${event.dropped} events dropped`);
   } else if (event.type === 'message') {
-    say(`[${event.seq}] ${event.kind} from ${event.from ?? '-'}: ${JSON.stringify(event.data ?? null)}`);
+    const data = JSON.stringify(event.data ?? null); // no data: null, as the others print it
+    say(`[${event.seq}] ${event.kind} from ${event.from ?? '-'}: ${data}`);
   }
   if (event.seq !== undefined) since = event.seq; // notices carry no seq; every event does
 }
@@ -126,7 +127,8 @@ function connect() {
     for (const text of lines) if (text.trim()) handle(JSON.parse(text));
   });
   socket.on('error', (err) => {
-    if (!up) say(`cannot reach wssd at ${path} (${err.code}); retrying in ${(delay / 1000).toFixed(1)}s`);
+    // Before `connect`: wssd is not there (yet). After it, 'close' follows and says so.
+    if (!up) say(`cannot reach wssd at ${path} (${err.code}); retrying in ${delay / 1000}s`);
   });
   socket.on('close', () => {
     conn = null;

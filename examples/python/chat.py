@@ -105,7 +105,10 @@ class Chat:
                 delay = min(delay * 2, 5.0)  # back off: 0.1 s doubling up to 5 s
                 continue
             delay = 0.1
-            self.session(conn)
+            try:
+                self.session(conn)
+            except OSError:
+                pass  # wssd went away as we wrote to it, or reset the connection
             conn.close()
             for what in conn.waiting.values():
                 if what != "subscribe":  # wssd may or may not have sent it: say so
@@ -114,7 +117,8 @@ class Chat:
             time.sleep(delay)
 
     def session(self, conn):
-        """Subscribes, then handles wssd's lines and the user's until wssd goes away."""
+        """Subscribes, then handles wssd's lines and the user's until wssd goes away (or an
+        OSError says it did)."""
         params = {"types": ["message"]}
         if self.since is not None:
             # Resume: wssd replays the events after `since` if `instance` is still the daemon
@@ -131,10 +135,7 @@ class Chat:
             while True:
                 for key, _ in selector.select():
                     if key.data == "wssd":
-                        try:
-                            lines = conn.read()
-                        except OSError:
-                            lines = None
+                        lines = conn.read()
                         if lines is None:
                             return  # wssd stopped or restarted
                         for line in lines:
@@ -172,7 +173,7 @@ class Chat:
             say(f"lagged: {event.get('dropped')} events dropped")
         elif kind == "message":
             sender = event.get("from") or "-"
-            data = json.dumps(event.get("data"))
+            data = json.dumps(event.get("data"), separators=(",", ":"), ensure_ascii=False)
             say(f"[{event['seq']}] {event['kind']} from {sender}: {data}")
         if "seq" in event:  # notices carry no seq; every event does
             self.since = event["seq"]
