@@ -8,6 +8,7 @@ wssd_packages=(
   libasio-dev libwebsocketpp-dev libboost-json1.81-dev libspdlog-dev libsystemd-dev
   libssl-dev libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   dbus systemd util-linux openssl scdoc clang libclang-rt-14-dev
+  socat jq  # examples/shell, run by tests/examples
 )
 # What tests/package/install_test.sh needs on top (tools/test.sh adds them with
 # WSSD_INSTALL_TEST=1): dpkg-buildpackage with debhelper (which provides
