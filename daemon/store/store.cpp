@@ -238,14 +238,18 @@ void store::touch() {
   });
 }
 
+// A turn whose writes did not all succeed (a full disk) commits none of them: what it took in
+// is refused as a whole, so nothing counts as kept that is not.
 void store::commit() {
   if (!in_transaction_) return;
   in_transaction_ = false;
-  std::optional<proto::failure> failed = sqlite::exec(db_.get(), "COMMIT");
+  std::optional<proto::failure> failed = std::exchange(doomed_, std::nullopt);
+  if (!failed) failed = sqlite::exec(db_.get(), "COMMIT");
   if (failed) {
     sqlite::exec(db_.get(), "ROLLBACK");
     note_failure(*failed);
   } else {
+    if (failing_) spdlog::info("store {}: writable again", path_);
     failing_.reset();
     if (config_.sync == spool_sync::batch) arm_sync();
   }
@@ -295,6 +299,7 @@ void store::after_commit(std::function<void(std::optional<proto::failure>)> then
 void store::note_failure(const proto::failure& f) {
   if (!failing_) spdlog::error("store {}: {}", path_, f.what);
   failing_ = f;
+  if (in_transaction_ && !doomed_) doomed_ = f;
 }
 
 // ---- Journal ----

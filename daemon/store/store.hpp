@@ -93,6 +93,7 @@ class store final : public event_journal,
   bool unsynced_ = false;  // batch: committed but not fsynced yet
   std::vector<std::function<void(std::optional<proto::failure>)>> waiting_commit_;
   std::optional<proto::failure> failing_;
+  std::optional<proto::failure> doomed_;  // a write of this turn failed: it commits nothing
   asio::steady_timer sync_timer_;
   asio::steady_timer age_timer_;
 

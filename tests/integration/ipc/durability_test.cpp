@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "tests/integration/ipc/gateway_fixture.hpp"
 
@@ -236,6 +237,44 @@ TEST_F(durability_test, sigterm_keeps_waiting_commands_spooled_and_says_so) {
   ASSERT_TRUE(peer.join(hub_.ws_url()));
   wssd().start();
   EXPECT_TRUE(wait_message(peer, "broadcast", "kept")) << wssd().log();
+}
+
+// A state directory on a small file system of its own, filled up: a command that cannot be
+// kept is refused and says why; what was accepted before still goes out; once there is room
+// again, commands are taken again.
+TEST_F(durability_test, a_full_disk_refuses_new_commands_and_keeps_what_was_accepted) {
+  const auto mount_point = dir_ / "state";  // wssd's state directory
+  std::filesystem::create_directories(mount_point);
+  const auto mount = "mount -t tmpfs -o size=2m tmpfs " + mount_point + " 2>/dev/null";
+  if (::geteuid() != 0 || std::system(mount.c_str()) != 0) {
+    GTEST_SKIP() << "needs root and a tmpfs mount to fill a file system";
+  }
+  struct unmount {
+    std::string at;
+    ~unmount() { std::system(("umount -l " + at).c_str()); }
+  } unmount_later{mount_point};
+  ASSERT_TRUE(start_wssd(spool_on));
+  auto* peer = join_peer();
+  ASSERT_TRUE(peer);
+  auto c = wssd().connect();
+  ASSERT_TRUE(call(c, "broadcast", {{"data", "before"}}));
+  ASSERT_TRUE(wait_message(*peer, "broadcast", "before"));
+
+  // Fill what is left.
+  std::system(("dd if=/dev/zero of=" + mount_point + "/filler bs=4k 2>/dev/null").c_str());
+  const auto refused = call(c, "broadcast", {{"data", std::string(64 * 1024, 'f')}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, -32018) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("the spool cannot be written"), std::string::npos);
+  EXPECT_FALSE(peer->wait_push([](const json::object& p) { return p.at("type") == "broadcast"; },
+                               500ms))
+      << "a command that was not kept went out";
+
+  std::filesystem::remove(mount_point + "/filler");
+  const auto after = call(c, "broadcast", {{"data", "after"}});
+  EXPECT_TRUE(after) << after.error().message;
+  EXPECT_TRUE(wait_message(*peer, "broadcast", "after"));
+  EXPECT_EQ(wssd().status().at("state"), "online");
 }
 
 }  // namespace
