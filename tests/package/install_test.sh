@@ -236,14 +236,17 @@ hub_port=$(sed -n 's/^listening ws=\([0-9]*\) .*/\1/p' "$work/hub.out")
 }
 pass "wss-hub listens on 127.0.0.1:$hub_port"
 
-(as wssd /usr/sbin/wssd --check-config) >"$work/check.log" 2>&1 && rc=0 || rc=$?
+# --check-config as the admin runs it (sudo): root's defaults are the unit's directories.
+check_config() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 /usr/sbin/wssd --check-config; }
+check_config >"$work/check.log" 2>&1 && rc=0 || rc=$?
 expect "the packaged config is refused until a server is set (exit code)" 1 "$rc"
 check "... saying so" grep -q 'server: not set' "$work/check.log"
 # What the admin does (the file's first line says so): remove the // in front of "server".
 sed -i "s|^\( *\)// \"server\": .*|\1\"server\": \"ws://127.0.0.1:$hub_port/\",|" /etc/wssd/wssd.conf
-(as wssd /usr/sbin/wssd --check-config) >"$work/check.log" 2>&1 && rc=0 || rc=$?
+check_config >"$work/check.log" 2>&1 && rc=0 || rc=$?
 expect "with the server set, wssd --check-config passes" 0 "$rc"
 [ "$rc" -eq 0 ] || show_log "$work/check.log"
+check "... and names the unit's state directory" grep -q '/var/lib/wssd' "$work/check.log"
 
 install -d -m 0700 -o wssd -g wssd /var/lib/wssd
 (
