@@ -74,13 +74,17 @@ std::optional<std::string> what_is_wrong(sqlite3* db) {
     const auto tables = pragma_integer(db, "SELECT count(*) FROM sqlite_schema");
     if (tables && *tables == 0) return std::nullopt;  // empty: a new store
   }
-  if (*id != application_id) return "another program's database (application_id " + std::to_string(*id) + ")";
-  if (version != schema_version) return "schema version " + std::to_string(version.value_or(-1)) + ", not " + std::to_string(schema_version);
+  if (*id != application_id)
+    return "another program's database (application_id " + std::to_string(*id) + ")";
+  if (version != schema_version)
+    return "schema version " + std::to_string(version.value_or(-1)) + ", not " +
+           std::to_string(schema_version);
   auto check = sqlite::statement::prepare(db, "PRAGMA quick_check");
   if (!check) return check.error().what;
   std::string verdict;
   while (check->step() == SQLITE_ROW) verdict += (verdict.empty() ? "" : "; ") + check->text(0);
-  if (verdict != "ok") return "damaged: " + (verdict.empty() ? std::string(sqlite3_errmsg(db)) : verdict);
+  if (verdict != "ok")
+    return "damaged: " + (verdict.empty() ? std::string(sqlite3_errmsg(db)) : verdict);
   return std::nullopt;
 }
 
@@ -132,13 +136,16 @@ proto::parsed<std::unique_ptr<store>> store::open(asio::io_context& io, const st
     const auto aside = path + ".damaged-" + timestamp();
     std::error_code ec;
     fs::rename(path, aside, ec);
-    if (ec) return proto::failure{"store " + path + " is " + *wrong + ", and cannot be moved aside: " + ec.message()};
+    if (ec)
+      return proto::failure{"store " + path + " is " + *wrong +
+                            ", and cannot be moved aside: " + ec.message()};
     for (const char* suffix : {"-wal", "-shm"}) fs::rename(path + suffix, aside + suffix, ec);
     db = open_file(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     if (!db) return db.error();
     if (auto failed = sqlite::exec(db->get(), schema)) return *failed;
     const auto kept = salvage(aside, db->get());
-    notes.push_back("the store " + path + " was " + *wrong + ": moved aside as " + aside + "; " + kept);
+    notes.push_back("the store " + path + " was " + *wrong + ": moved aside as " + aside + "; " +
+                    kept);
   }
   std::unique_ptr<store> s(new store(io, path, c, std::move(*db)));
   if (auto failed = s->prepare()) return *failed;
@@ -146,7 +153,12 @@ proto::parsed<std::unique_ptr<store>> store::open(asio::io_context& io, const st
 }
 
 store::store(asio::io_context& io, std::string path, const spool_config& c, sqlite::db_ptr db)
-    : io_(io), path_(std::move(path)), config_(c), db_(std::move(db)), sync_timer_(io), age_timer_(io) {}
+    : io_(io),
+      path_(std::move(path)),
+      config_(c),
+      db_(std::move(db)),
+      sync_timer_(io),
+      age_timer_(io) {}
 
 // What is pending is committed; nobody is told any more (the service is gone by now).
 store::~store() {
@@ -157,7 +169,8 @@ store::~store() {
 
 std::optional<proto::failure> store::prepare() {
   auto* db = db_.get();
-  const char* sync = config_.sync == spool_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  const char* sync =
+      config_.sync == spool_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
   for (const char* sql : {"PRAGMA journal_mode=WAL", sync, "PRAGMA foreign_keys=OFF"}) {
     if (auto failed = sqlite::exec(db, sql)) return failed;
   }
@@ -168,15 +181,18 @@ std::optional<proto::failure> store::prepare() {
 
   const std::pair<sqlite::statement*, const char*> statements[] = {
       {&insert_event_, "INSERT INTO events (seq, type, peer, line, at_ms) VALUES (?, ?, ?, ?, ?)"},
-      {&read_events_, "SELECT seq, type, peer, line FROM events WHERE seq >= ? ORDER BY seq LIMIT ?"},
-      {&trimmed_events_, "SELECT seq, type, peer, length(line) FROM events WHERE seq < ? ORDER BY seq"},
+      {&read_events_,
+       "SELECT seq, type, peer, line FROM events WHERE seq >= ? ORDER BY seq LIMIT ?"},
+      {&trimmed_events_,
+       "SELECT seq, type, peer, length(line) FROM events WHERE seq < ? ORDER BY seq"},
       {&delete_events_, "DELETE FROM events WHERE seq < ?"},
       {&insert_command_,
        "INSERT INTO outbox (kind, body, private_id, accepted_ms, ttl_ms, sent, msg_id) "
        "VALUES (?, ?, ?, ?, ?, 0, ?)"},
       {&command_sent_, "UPDATE outbox SET sent = ? WHERE id = ?"},
       {&delete_command_, "DELETE FROM outbox WHERE id = ?"},
-      {&upsert_consumer_, "INSERT OR REPLACE INTO consumers (name, acked, auto_ack, seen_ms) VALUES (?, ?, ?, ?)"},
+      {&upsert_consumer_,
+       "INSERT OR REPLACE INTO consumers (name, acked, auto_ack, seen_ms) VALUES (?, ?, ?, ?)"},
       {&delete_consumer_, "DELETE FROM consumers WHERE name = ?"},
       {&insert_submit_, "INSERT OR REPLACE INTO submits (msg_id, outcome, at_ms) VALUES (?, ?, ?)"},
       {&delete_submits_, "DELETE FROM submits WHERE at_ms < ?"},
@@ -274,7 +290,8 @@ void store::sync_now() {
   sqlite::exec(db_.get(), "PRAGMA synchronous=FULL");
   std::optional<proto::failure> failed = sqlite::exec(db_.get(), "BEGIN");
   if (!failed) {
-    set_meta_.bind(1, std::string_view("synced_ms")).bind(2, std::to_string(to_ms(wall_clock::now())));
+    set_meta_.bind(1, std::string_view("synced_ms"))
+        .bind(2, std::to_string(to_ms(wall_clock::now())));
     failed = set_meta_.run("note the sync");
     if (!failed) failed = sqlite::exec(db_.get(), "COMMIT");
     if (failed) sqlite::exec(db_.get(), "ROLLBACK");
@@ -321,7 +338,8 @@ std::vector<event_ptr> store::append(const event_record& r, wall_clock::time_poi
   journal_bytes_ += r.line.size();
   set_meta_.bind(1, std::string_view("last_seq")).bind(2, std::to_string(last_seq_));
   set_meta_.run("keep the last seq");
-  if (journal_count_ <= config_.journal_events && journal_bytes_ <= config_.journal_bytes) return {};
+  if (journal_count_ <= config_.journal_events && journal_bytes_ <= config_.journal_bytes)
+    return {};
   const auto share = std::max<std::size_t>(1, journal_count_ / trim_share);
   return trim(first_seq_ + share);
 }
@@ -348,10 +366,13 @@ std::vector<event_ptr> store::trim(std::uint64_t before) {
 }
 
 void store::trim_by_age() {
-  auto oldest = sqlite::statement::prepare(db_.get(), "SELECT max(seq) FROM events WHERE at_ms < ?");
+  auto oldest =
+      sqlite::statement::prepare(db_.get(), "SELECT max(seq) FROM events WHERE at_ms < ?");
   if (oldest) {
-    oldest->bind(1, to_ms(wall_clock::now() - std::chrono::duration_cast<wall_clock::duration>(config_.journal_age)));
-    if (oldest->step() == SQLITE_ROW && !oldest->is_null(0)) trim(static_cast<std::uint64_t>(oldest->integer(0)) + 1);
+    oldest->bind(1, to_ms(wall_clock::now() -
+                          std::chrono::duration_cast<wall_clock::duration>(config_.journal_age)));
+    if (oldest->step() == SQLITE_ROW && !oldest->is_null(0))
+      trim(static_cast<std::uint64_t>(oldest->integer(0)) + 1);
     oldest->reset();
   }
   age_timer_.expires_after(age_check_every);
@@ -362,7 +383,8 @@ void store::trim_by_age() {
 
 std::vector<event_ptr> store::read(std::uint64_t seq, std::size_t max_events) {
   std::vector<event_ptr> out;
-  read_events_.bind(1, static_cast<std::int64_t>(seq)).bind(2, static_cast<std::int64_t>(max_events));
+  read_events_.bind(1, static_cast<std::int64_t>(seq))
+      .bind(2, static_cast<std::int64_t>(max_events));
   while (read_events_.step() == SQLITE_ROW) {
     auto r = std::make_shared<event_record>();
     r->seq = static_cast<std::uint64_t>(read_events_.integer(0));
@@ -407,8 +429,9 @@ void store::remove(std::int64_t id) {
 
 std::vector<command_spool::row> store::load_commands() {
   std::vector<row> rows;
-  auto s = sqlite::statement::prepare(
-      db_.get(), "SELECT id, kind, body, private_id, accepted_ms, ttl_ms, sent, msg_id FROM outbox ORDER BY id");
+  auto s = sqlite::statement::prepare(db_.get(),
+                                      "SELECT id, kind, body, private_id, accepted_ms, ttl_ms, "
+                                      "sent, msg_id FROM outbox ORDER BY id");
   if (!s) return rows;
   while (s->step() == SQLITE_ROW) {
     const auto kind = s->integer(1);
@@ -444,7 +467,8 @@ void store::remove(const std::string& name) {
 
 std::vector<consumer_position> store::load_consumers() {
   std::vector<consumer_position> out;
-  auto s = sqlite::statement::prepare(db_.get(), "SELECT name, acked, auto_ack, seen_ms FROM consumers");
+  auto s =
+      sqlite::statement::prepare(db_.get(), "SELECT name, acked, auto_ack, seen_ms FROM consumers");
   if (!s) return out;
   while (s->step() == SQLITE_ROW) {
     out.push_back({s->text(0), static_cast<std::uint64_t>(s->integer(1)), s->integer(2) != 0,
