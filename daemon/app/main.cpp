@@ -1,6 +1,6 @@
 // wssd: holds ONE WebSocket Sessions identity and shares it with every local process.
-#include <spdlog/spdlog.h>
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <asio/io_context.hpp>

@@ -4,8 +4,8 @@
 #include <pwd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 
 namespace wssd {
 

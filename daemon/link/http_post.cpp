@@ -10,8 +10,8 @@
 #include <memory>
 #include <optional>
 
-#include "daemon/link/tls_context.hpp"
 #include "daemon/common/version.hpp"
+#include "daemon/link/tls_context.hpp"
 
 namespace wssd {
 

@@ -2,9 +2,9 @@
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_client.hpp>
 
+#include "daemon/common/version.hpp"
 #include "daemon/link/tls_context.hpp"
 #include "daemon/link/transport.hpp"
-#include "daemon/common/version.hpp"
 
 namespace wssd {
 namespace {

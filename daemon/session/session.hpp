@@ -17,13 +17,13 @@
 #include <string>
 #include <vector>
 
-#include "daemon/session/backoff.hpp"
 #include "daemon/config/config.hpp"
+#include "daemon/link/transport.hpp"
+#include "daemon/session/backoff.hpp"
 #include "daemon/session/keepalive.hpp"
 #include "daemon/session/peer_table.hpp"
 #include "daemon/session/request_tracker.hpp"
 #include "daemon/session/state_store.hpp"
-#include "daemon/link/transport.hpp"
 #include "proto/events.hpp"
 #include "proto/wss_codec.hpp"
 

@@ -1,6 +1,5 @@
 #include "tests/support/test_cert.hpp"
 
-
 #include <cstdlib>
 
 namespace wssd::test {

@@ -3,10 +3,10 @@
 // they acknowledged, msg_id makes a retry harmless, and a damaged store file does not keep
 // wssd from starting.
 #include <signal.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "tests/integration/ipc/gateway_fixture.hpp"
 
@@ -266,8 +266,8 @@ TEST_F(durability_test, a_full_disk_refuses_new_commands_and_keeps_what_was_acce
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, -32018) << refused.error().message;
   EXPECT_NE(refused.error().message.find("the spool cannot be written"), std::string::npos);
-  EXPECT_FALSE(peer->wait_push([](const json::object& p) { return p.at("type") == "broadcast"; },
-                               500ms))
+  EXPECT_FALSE(
+      peer->wait_push([](const json::object& p) { return p.at("type") == "broadcast"; }, 500ms))
       << "a command that was not kept went out";
 
   std::filesystem::remove(mount_point + "/filler");

@@ -7,10 +7,10 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "daemon/session/state_store.hpp"
 #include "proto/wssd_errors.hpp"
 #include "tests/support/fake_transport.hpp"
 #include "tests/support/local_pair.hpp"
-#include "daemon/session/state_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace wssd {
