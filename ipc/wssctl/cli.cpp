@@ -105,6 +105,44 @@ int run_call(const global_options& o, const std::function<client::answer(client&
 
 void print_nothing(const json::value&) {}
 
+namespace {
+
+class call final : public verb {
+ public:
+  call(std::string name, std::string help, double default_timeout, ask_within ask,
+       std::function<void(const json::value&)> print)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        default_timeout_(default_timeout),
+        ask_(std::move(ask)),
+        print_(std::move(print)) {}
+
+  CLI::App* define(CLI::App& app) override {
+    auto* cmd = add_verb(app, name_, help_);
+    add_timeout(*cmd, timeout_, default_timeout_);
+    return cmd;
+  }
+  int run(const global_options& o) override {
+    return run_call(
+        o, [&](client& c) { return ask_(c, milliseconds(timeout_)); }, print_);
+  }
+
+ private:
+  std::string name_, help_;
+  double default_timeout_;
+  ask_within ask_;
+  std::function<void(const json::value&)> print_;
+  double timeout_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<verb> call_verb(std::string name, std::string help, double default_timeout,
+                                ask_within ask, std::function<void(const json::value&)> print) {
+  return std::make_unique<call>(std::move(name), std::move(help), default_timeout, std::move(ask),
+                                std::move(print));
+}
+
 boost::system::result<json::value, std::string> parse_data(const std::string& text) {
   auto v = wssd::proto::parse_json(text);
   if (v) return std::move(*v);

@@ -64,6 +64,11 @@ int run_call(const global_options& o, const std::function<client::answer(client&
              const std::function<void(const json::value&)>& print);
 void print_nothing(const json::value&);
 
+// A verb that takes nothing but --timeout: one call, its answer printed (status, peers, ...).
+using ask_within = std::function<client::answer(client&, client::duration)>;
+std::unique_ptr<verb> call_verb(std::string name, std::string help, double default_timeout,
+                                ask_within ask, std::function<void(const json::value&)> print);
+
 // DATA is JSON if it parses, else a string. JSON that wssd cannot take (too deep) is an error,
 // never quietly sent as a string.
 boost::system::result<json::value, std::string> parse_data(const std::string& text);

@@ -18,26 +18,12 @@ void print_peers(const json::value& v) {
   }
 }
 
-class peers final : public verb {
- public:
-  CLI::App* define(CLI::App& app) override {
-    auto* cmd = add_verb(app, "peers", "Connected peers and their options");
-    add_timeout(*cmd, timeout_, 10);
-    return cmd;
-  }
-  int run(const global_options& o) override {
-    return run_call(
-        o, [&](client& c) { return c.peers(milliseconds(timeout_)); }, print_peers);
-  }
-
- private:
-  double timeout_ = 0;
-};
-
 }  // namespace
 
 std::unique_ptr<verb> peers_verb() {
-  return std::make_unique<peers>();
+  return call_verb(
+      "peers", "Connected peers and their options", 10,
+      [](client& c, client::duration t) { return c.peers(t); }, print_peers);
 }
 
 }  // namespace wssctl

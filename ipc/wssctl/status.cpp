@@ -23,29 +23,15 @@ void print_status(const json::value& v) {
   }
 }
 
-class status final : public verb {
- public:
-  CLI::App* define(CLI::App& app) override {
-    auto* cmd = add_verb(app, "status", "Session state, private id, counters");
-    add_timeout(*cmd, timeout_, 10);
-    return cmd;
-  }
-  int run(const global_options& o) override {
-    return run_call(
-        o, [&](client& c) { return c.status(milliseconds(timeout_)); },
-        [](const json::value& v) {
-          if (v.is_object()) print_status(v);
-        });
-  }
-
- private:
-  double timeout_ = 0;
-};
-
 }  // namespace
 
 std::unique_ptr<verb> status_verb() {
-  return std::make_unique<status>();
+  return call_verb(
+      "status", "Session state, private id, counters", 10,
+      [](client& c, client::duration t) { return c.status(t); },
+      [](const json::value& v) {
+        if (v.is_object()) print_status(v);
+      });
 }
 
 }  // namespace wssctl

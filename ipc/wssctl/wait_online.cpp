@@ -32,7 +32,9 @@ class wait_online final : public verb {
         std::this_thread::sleep_for(std::min(left(), client::duration(200)));
         continue;
       }
-      auto subscribed = c->subscribe({{"state"}, {}, {}, {}}, left());
+      client::subscription states;
+      states.types = {"state"};
+      auto subscribed = c->subscribe(states, left());
       if (!subscribed) continue;
       if (!*subscribed) return report(o, subscribed->error());
       auto status = c->status(left());
