@@ -100,9 +100,12 @@ class link {
 
   void finish(ws::connection_hdl hdl) {
     if (!is_current(hdl)) return;
-    // websocketpp answers an over-long message with Close 1009 of its own.
-    transport::closed closed{describe(*con_),
-                             con_->get_local_close_code() == ws::close::status::message_too_big};
+    // websocketpp answers an over-long message with Close 1009 of its own; when the link ends
+    // before that Close is out (a ping deadline, a reset), the connection's error still says it.
+    const bool too_big = con_->get_local_close_code() == ws::close::status::message_too_big ||
+                         con_->get_ec() == ws::processor::error::make_error_code(
+                                               ws::processor::error::message_too_big);
+    transport::closed closed{describe(*con_), too_big};
     if (why_refused_ && !why_refused_->empty()) closed.reason += " (" + *why_refused_ + ")";
     con_.reset();
     auto on_close = std::move(handlers_.on_close);

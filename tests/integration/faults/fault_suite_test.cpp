@@ -375,9 +375,12 @@ TEST_F(fault_suite, bystanders_that_misbehave_and_a_thousand_that_churn) {
 // The scripted server is the hub here: it counts the WSS_Send requests that reach it.
 class evil_server_suite : public ::testing::Test {
  protected:
-  void start() {
+  // request_timeout: long enough that an answer queued behind 20 000 pushes (ASan, a loaded
+  // machine) is not given up on; the never-answered case sets it short.
+  void start(int request_timeout = 30) {
     wssd_ = std::make_unique<daemon_process>(
-        dir_, server_.url(), json::object{{"max_message", 1024 * 1024}, {"request_timeout", 2}});
+        dir_, server_.url(),
+        json::object{{"max_message", 1024 * 1024}, {"request_timeout", request_timeout}});
     ASSERT_TRUE(wssd_->wait_state("online", 15s)) << wssd_->log();
   }
 
@@ -457,11 +460,12 @@ TEST_F(evil_server_suite, a_50_mib_frame) {
   });
   // Reading 50 MiB under ASan on a loaded machine may outlast the rounds: wait for it, bounded.
   EXPECT_TRUE(eventually(
-      [&] { return wssd_->status().at("counters").at("oversized_messages") == 1; }, 60s));
+      [&] { return wssd_->status().at("counters").at("oversized_messages") == 1; }, 60s))
+      << wssd_->log();
 }
 
 TEST_F(evil_server_suite, requests_never_answered) {
-  start();
+  start(2);
   bool silent = false;
   server_.on("WSS_Send", [&silent](const auto&) {
     return silent ? scripted_server::reply::none() : scripted_server::reply::defaults();
