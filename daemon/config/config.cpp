@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "daemon/common/user_db.hpp"
-#include "daemon/link/url.hpp"
+#include "daemon/config/url.hpp"
 
 namespace wssd {
 

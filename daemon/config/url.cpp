@@ -1,4 +1,4 @@
-#include "daemon/link/url.hpp"
+#include "daemon/config/url.hpp"
 
 #include <algorithm>
 #include <cctype>

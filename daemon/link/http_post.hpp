@@ -7,7 +7,7 @@
 #include <string>
 
 #include "daemon/config/config.hpp"
-#include "daemon/link/url.hpp"
+#include "daemon/config/url.hpp"
 #include "proto/jsonrpc.hpp"
 
 namespace wssd {

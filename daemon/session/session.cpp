@@ -7,7 +7,7 @@
 
 #include "daemon/config/duration.hpp"
 #include "daemon/link/http_post.hpp"
-#include "daemon/link/url.hpp"
+#include "daemon/config/url.hpp"
 #include "proto/identity.hpp"
 #include "proto/wssd_errors.hpp"
 
