@@ -190,11 +190,44 @@ std::unique_ptr<child_process> dbus_test::start_busctl(const temp_dir& output,
 }
 
 std::optional<json::value> dbus_test::property(const std::string& name) const {
-  auto r = busctl({"--json=short", "get-property", bus_name, object_path, bus_name, name});
+  return property_of(bus_name, name);
+}
+
+std::optional<json::value> dbus_test::property_of(const std::string& destination,
+                                                  const std::string& name) const {
+  auto r = busctl({"--json=short", "get-property", destination, object_path, bus_name, name});
   if (r.exit_code != 0) return std::nullopt;
   auto parsed = proto::parse_object(r.out);
   if (!parsed) return std::nullopt;
   return parsed->at("data");
+}
+
+std::vector<std::string> dbus_test::bus_names() const {
+  auto r = busctl({"--json=short", "list"});
+  std::vector<std::string> names;
+  json::error_code ec;
+  const auto list = json::parse(r.out, ec);
+  if (ec || !list.is_array()) return names;
+  for (const auto& entry : list.as_array()) {
+    const auto* name = entry.is_object() ? entry.as_object().if_contains("name") : nullptr;
+    if (name && name->is_string() && !name->as_string().starts_with(":")) {
+      names.emplace_back(name->as_string());
+    }
+  }
+  return names;
+}
+
+void dbus_test::stop_bus() {
+  monitor_.reset();
+  bus_->process().stop();
+}
+
+bool dbus_test::start_bus() {
+  std::filesystem::remove(dir_ / "bus");  // what a killed dbus-daemon would leave
+  bus_ = std::make_unique<private_bus>(dir_);
+  if (!bus_->ready()) return false;
+  monitor_ = std::make_unique<bus_monitor>(bus_->address());
+  return monitor_->ready();
 }
 
 bool dbus_test::wait_property(const std::string& name, const json::value& value,

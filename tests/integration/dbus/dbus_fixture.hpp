@@ -83,6 +83,15 @@ class dbus_test : public ::testing::Test {
   command_result call(std::vector<std::string> method_and_arguments) const;
   // A property's value (the "data" of `busctl --json=short get-property`).
   std::optional<json::value> property(const std::string& name) const;
+  // The same from the wssd that owns `bus_name` (an instance's org.wssd.Session1.i_NAME).
+  std::optional<json::value> property_of(const std::string& bus_name,
+                                         const std::string& name) const;
+  // The well-known names on the bus now (`busctl list`).
+  std::vector<std::string> bus_names() const;
+  // dbus-daemon goes away (SIGTERM, as `systemctl restart dbus` does) ...
+  void stop_bus();
+  // ... and a new one listens on the same address; the monitor follows it there.
+  bool start_bus();
   bool wait_property(const std::string& name, const json::value& value,
                      std::chrono::milliseconds limit = patience) const;
   std::string private_id() const;
@@ -94,6 +103,7 @@ class dbus_test : public ::testing::Test {
   private_bus& bus() { return *bus_; }
   child_process& wssd() { return *wssd_; }
   std::string socket() const { return dir_ / "wssd.sock"; }
+  const temp_dir& dir() const { return dir_; }
   std::string wssd_log() const { return read_file(dir_ / "wssd.log"); }
 
  private:
