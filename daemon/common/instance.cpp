@@ -33,7 +33,7 @@ std::string instance_file_stem(std::string_view instance) {
 }
 
 std::string dbus_name_for(std::string_view instance) {
-  std::string name = "org.wssd.Session1";
+  std::string name = default_dbus_name;
   if (instance.empty()) return name;
   static constexpr char hex[] = "0123456789abcdef";
   name += ".i_";

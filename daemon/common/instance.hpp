@@ -21,7 +21,10 @@ std::optional<std::string> instance_name_error(std::string_view name);
 // The stem of the instance's socket and configuration file: "wssd" for the default instance.
 std::string instance_file_stem(std::string_view instance);
 
-// "org.wssd.Session1" for the default instance; "org.wssd.Session1.i_" + the name escaped for
+// The default instance's D-Bus name; the instances' are below it.
+inline constexpr const char* default_dbus_name = "org.wssd.Session1";
+
+// default_dbus_name for the default instance; "org.wssd.Session1.i_" + the name escaped for
 // NAME: letters and digits stay, any other byte becomes '_' and two lowercase hex digits
 // ("hub-2" -> org.wssd.Session1.i_hub_2d2), so that names stay valid and distinct.
 std::string dbus_name_for(std::string_view instance);

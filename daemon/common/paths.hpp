@@ -32,6 +32,5 @@ std::string default_bus();
 // The system service's: /run/wssd/wssd.sock or /run/wssd/NAME.sock.
 inline constexpr const char* system_runtime_dir = "/run/wssd";
 std::string system_socket_path(std::string_view instance = {});
-inline constexpr const char* default_config_path = "/etc/wssd/wssd.conf";
 
 }  // namespace wssd

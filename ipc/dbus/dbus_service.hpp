@@ -22,9 +22,8 @@
 
 namespace wssd {
 
-// The default instance's bus name; instance NAME's is dbus_name_for(NAME)
-// (daemon/common/instance.hpp). Object path and interface are the same for every instance.
-inline constexpr const char* dbus_bus_name = "org.wssd.Session1";
+// The bus name is the instance's, dbus_name_for(c.instance) (daemon/common/instance.hpp);
+// object path and interface are the same for every instance.
 inline constexpr const char* dbus_object_path = "/org/wssd/Session1";
 inline constexpr const char* dbus_interface = "org.wssd.Session1";
 // D-Bus callers give up after 25 s by default; a command must be answered (sent, or Expired
