@@ -117,8 +117,8 @@ TEST_F(instances_test, two_instances_on_two_hubs_keep_two_identities) {
   ASSERT_FALSE(pid_a.empty());
   ASSERT_FALSE(pid_b.empty());
   EXPECT_NE(pid_a, pid_b);
-  EXPECT_EQ(read_file(dir_ / "state/a/private_id"), pid_a);
-  EXPECT_EQ(read_file(dir_ / "state/b/private_id"), pid_b);
+  EXPECT_EQ(read_file(dir_ / "state/a/private_id"), pid_a + "\n");
+  EXPECT_EQ(read_file(dir_ / "state/b/private_id"), pid_b + "\n");
 
   // wssctl -i picks the instance; each is on its own hub.
   const auto status_a = wssctl({"-i", "a", "status"});
