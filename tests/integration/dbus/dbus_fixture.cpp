@@ -162,9 +162,15 @@ void dbus_test::TearDown() {
 std::unique_ptr<child_process> dbus_test::start_wssd(const temp_dir& dir,
                                                      std::vector<std::string> extra,
                                                      std::map<std::string, std::string> env) const {
+  return start_wssd_on(hub_, dir, std::move(extra), std::move(env));
+}
+
+std::unique_ptr<child_process> dbus_test::start_wssd_on(
+    const hub_process& hub, const temp_dir& dir, std::vector<std::string> extra,
+    std::map<std::string, std::string> env) const {
   std::ofstream(dir / "wssd.conf") << wssd_config();
   std::vector<std::string> argv{WSSD_PATH,     "--config", dir / "wssd.conf", "--server",
-                                hub_.ws_url(), "--bus",    "session",         "--state-dir",
+                                hub.ws_url(),  "--bus",    "session",         "--state-dir",
                                 dir / "state", "--socket", dir / "wssd.sock", "--foreground",
                                 "--log-level", "debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -178,7 +184,12 @@ command_result dbus_test::busctl(std::vector<std::string> args) const {
 }
 
 command_result dbus_test::call(std::vector<std::string> method_and_arguments) const {
-  std::vector<std::string> args{"--json=short", "call", bus_name, object_path, bus_name};
+  return call_on(bus_name, std::move(method_and_arguments));
+}
+
+command_result dbus_test::call_on(const std::string& destination,
+                                  std::vector<std::string> method_and_arguments) const {
+  std::vector<std::string> args{"--json=short", "call", destination, object_path, bus_name};
   args.insert(args.end(), method_and_arguments.begin(), method_and_arguments.end());
   return busctl(std::move(args));
 }

@@ -74,6 +74,10 @@ class dbus_test : public ::testing::Test {
   std::unique_ptr<child_process> start_wssd(const temp_dir& dir,
                                             std::vector<std::string> extra = {},
                                             std::map<std::string, std::string> env = {}) const;
+  // The same on another hub: a second identity for another server.
+  std::unique_ptr<child_process> start_wssd_on(const hub_process& hub, const temp_dir& dir,
+                                               std::vector<std::string> extra = {},
+                                               std::map<std::string, std::string> env = {}) const;
 
   command_result busctl(std::vector<std::string> args) const;
   // The same, left running: for calls that wait.
@@ -81,6 +85,9 @@ class dbus_test : public ::testing::Test {
                                               std::vector<std::string> args) const;
   // `busctl call` on wssd's object: METHOD SIGNATURE ARGUMENTS...
   command_result call(std::vector<std::string> method_and_arguments) const;
+  // The same on the wssd that owns `destination` (an instance's org.wssd.Session1.i_NAME).
+  command_result call_on(const std::string& destination,
+                         std::vector<std::string> method_and_arguments) const;
   // A property's value (the "data" of `busctl --json=short get-property`).
   std::optional<json::value> property(const std::string& name) const;
   // The same from the wssd that owns `bus_name` (an instance's org.wssd.Session1.i_NAME).
