@@ -32,7 +32,8 @@ TEST_F(dbus_instances_test, two_instances_on_two_hubs_own_two_names_side_by_side
     return std::count(names.begin(), names.end(), name_a) == 1 &&
            std::count(names.begin(), names.end(), name_b) == 1 &&
            std::count(names.begin(), names.end(), "org.wssd.Session1") == 1;
-  })) << read_file(dir_a / "wssd.log") << read_file(dir_b / "wssd.log");
+  })) << read_file(dir_a / "wssd.log")
+      << read_file(dir_b / "wssd.log");
   ASSERT_TRUE(eventually([&] { return property_of(name_a, "State") == json::value("online"); }));
   ASSERT_TRUE(eventually([&] { return property_of(name_b, "State") == json::value("online"); }));
   EXPECT_EQ(property_of(name_a, "Server"), json::value(hub().ws_url()));
