@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "daemon/common/instance.hpp"
+#include "daemon/common/instance_option.hpp"
 #include "daemon/common/paths.hpp"
 #include "daemon/common/version.hpp"
 #include "daemon/config/preflight.hpp"
@@ -41,11 +41,9 @@ parse_outcome parse_command_line(int argc, char** argv) {
   invocation run;
   flags f;
   std::optional<std::string> config_path;
-  const CLI::Validator instance_name(
-      [](std::string& name) { return instance_name_error(name).value_or(""); }, "NAME");
   app.add_option("--instance", f.instance,
                  "Be instance NAME: NAME.conf, NAME.sock, STATE/NAME and a D-Bus name of its own")
-      ->check(instance_name);
+      ->check(instance_name_validator());
   app.add_option("--server", f.server, "WSS server URL (ws:// or wss://)");
   app.add_option("--handshake-url", f.handshake_url,
                  "Handshake over HTTP POST at this http(s):// URL");

@@ -3,7 +3,7 @@
 // Exit codes: 0 ok, 1 failure, 2 usage, 3 timeout, 4 daemon not reachable, 5 denied.
 #include <csignal>
 
-#include "daemon/common/instance.hpp"
+#include "daemon/common/instance_option.hpp"
 #include "daemon/common/version.hpp"
 #include "ipc/wssctl/cli.hpp"
 
@@ -16,11 +16,9 @@ int main(int argc, char** argv) {
   global_options o;
   app.add_option("--socket", o.socket, "wssd's socket (wins over --instance)")
       ->envname("WSSD_SOCKET");
-  const CLI::Validator instance_name(
-      [](std::string& name) { return wssd::instance_name_error(name).value_or(""); }, "NAME");
   app.add_option("-i,--instance", o.instance, "Use wssd instance NAME (its socket NAME.sock)")
       ->envname("WSSD_INSTANCE")
-      ->check(instance_name);
+      ->check(wssd::instance_name_validator());
   app.add_flag("--json", o.json, "JSON output (errors too)");
 
   const std::unique_ptr<verb> verbs[] = {
