@@ -13,7 +13,7 @@ namespace {
 constexpr const char* bus_name = "org.wssd.Session1";
 constexpr const char* object_path = "/org/wssd/Session1";
 
-std::string bus_config(const std::string& socket) {
+std::string bus_config(const std::string& socket, const std::string& include) {
   return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -22,12 +22,13 @@ std::string bus_config(const std::string& socket) {
          socket + R"(</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
-</busconfig>
-)";
+)" + (include.empty() ? "" : "  <include>" + include + "</include>\n") +
+         "</busconfig>\n";
 }
 
 // wssd's test settings: quick backoff, so returns take well under a second (the tests stop
@@ -63,10 +64,10 @@ bool is_member(const json::object& m, const char* type, const std::string& membe
 
 }  // namespace
 
-private_bus::private_bus(const temp_dir& dir) {
+private_bus::private_bus(const temp_dir& dir, const std::string& include) {
   const auto socket = dir / "bus";
   const auto config = dir / "bus.conf";
-  std::ofstream(config) << bus_config(socket);
+  std::ofstream(config) << bus_config(socket, include);
   address_ = "unix:path=" + socket;
   process_ = std::make_unique<child_process>(child_process::options{
       {DBUS_DAEMON_PATH, "--config-file=" + config, "--nofork"}, {}, "", dir / "dbus-daemon.log"});

@@ -25,10 +25,11 @@ namespace json = boost::json;
 inline constexpr std::chrono::milliseconds patience{10000};
 
 // A dbus-daemon of the test's own, listening on a socket in `dir`. Its policy allows
-// everything, eavesdropping included, so that `busctl monitor` (BecomeMonitor) works.
+// everything, eavesdropping included, so that `busctl monitor` (BecomeMonitor) works; the
+// configuration file `include`, if given, comes after and overrides that.
 class private_bus {
  public:
-  explicit private_bus(const temp_dir& dir);
+  explicit private_bus(const temp_dir& dir, const std::string& include = {});
   bool ready() const { return ready_; }
   const std::string& address() const { return address_; }
   child_process& process() { return *process_; }
