@@ -59,7 +59,8 @@ deb=$out/wssd_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).deb
 # (tests/package/install_test.sh checks every file; this is the quick check.)
 contents=$work/contents
 dpkg-deb -c "$deb" >"$contents"
-for needed in lib/systemd/system/wssd.service usr/lib/systemd/user/wssd.service usr/sbin/wssd \
+for needed in lib/systemd/system/wssd.service lib/systemd/system/wssd@.service \
+  usr/lib/systemd/user/wssd.service usr/lib/systemd/user/wssd@.service usr/sbin/wssd \
   usr/bin/wssctl usr/share/man/man5/wssd.conf.5.gz; do
   if ! grep -q "\./$needed\$" "$contents"; then
     echo "build-deb: $needed is missing from $deb (is systemd/install.cmake included?)" >&2

@@ -1,7 +1,8 @@
 # systemd integration: units, sysusers, tmpfiles and the example configuration.
 # Included from the top-level CMakeLists.txt (after include(GNUInstallDirs)).
 #
-#   WSSD_SYSTEMD_UNITDIR   where wssd.service and wssd.socket go
+#   WSSD_SYSTEMD_UNITDIR   where wssd.service and wssd.socket go (and the instance templates
+#                          wssd@.service and wssd@.socket)
 #   WSSD_SYSTEMD_USERUNITDIR  where the user units (systemd/user/) go
 #   WSSD_SYSUSERSDIR       where wssd.sysusers goes, as wssd.conf
 #   WSSD_TMPFILESDIR       where wssd.tmpfiles goes, as wssd.conf
@@ -47,8 +48,10 @@ if(NOT CMAKE_INSTALL_FULL_SBINDIR STREQUAL "/usr/sbin")
 endif()
 
 install(FILES "${_wssd_systemd_src}/wssd.service" "${_wssd_systemd_src}/wssd.socket"
+              "${_wssd_systemd_src}/wssd@.service" "${_wssd_systemd_src}/wssd@.socket"
         DESTINATION "${WSSD_SYSTEMD_UNITDIR}")
 install(FILES "${_wssd_systemd_src}/user/wssd.service" "${_wssd_systemd_src}/user/wssd.socket"
+              "${_wssd_systemd_src}/user/wssd@.service" "${_wssd_systemd_src}/user/wssd@.socket"
         DESTINATION "${WSSD_SYSTEMD_USERUNITDIR}")
 install(FILES "${_wssd_systemd_src}/wssd.sysusers" DESTINATION "${WSSD_SYSUSERSDIR}" RENAME wssd.conf)
 install(FILES "${_wssd_systemd_src}/wssd.tmpfiles" DESTINATION "${WSSD_TMPFILESDIR}" RENAME wssd.conf)

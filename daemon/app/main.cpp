@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "daemon/app/front_ends.hpp"
+#include "daemon/common/instance.hpp"
 #include "daemon/common/version.hpp"
 #include "daemon/config/command_line.hpp"
 #include "daemon/service/service.hpp"
@@ -125,7 +126,12 @@ int run(wssd::config running, bool foreground, int argc, char** argv) {
 
   service.start();
   notifier.ready();
-  spdlog::info("wssd {} started; server {}", WSSD_VERSION, running.server);
+  if (running.instance.empty()) {
+    spdlog::info("wssd {} started; server {}", WSSD_VERSION, running.server);
+  } else {
+    spdlog::info("wssd {} started as instance {}; server {}", WSSD_VERSION, running.instance,
+                 running.server);
+  }
   // A handler that throws is a bug; it must not take every client and the session down.
   while (true) {
     try {
@@ -148,6 +154,10 @@ int main(int argc, char** argv) {
       std::cout << "configuration OK (" << parsed.run->config_path << " and flags)\n"
                 << "socket " << c.ipc.socket << ", state directory " << c.state_dir << ", bus "
                 << c.bus << "\n";
+      if (!c.instance.empty()) {
+        std::cout << "instance " << c.instance << ", D-Bus name " << wssd::dbus_name_for(c.instance)
+                  << "\n";
+      }
       return 0;
     }
     return run(std::move(parsed.run->settings), parsed.run->foreground, argc, argv);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "daemon/common/instance_option.hpp"
 #include "daemon/common/paths.hpp"
 #include "daemon/common/version.hpp"
 #include "daemon/config/preflight.hpp"
@@ -13,11 +14,13 @@ namespace wssd {
 namespace {
 
 struct flags {
+  std::string instance;
   std::optional<std::string> server, handshake_url, socket, state_dir, bus, log_level;
   bool spool = false;
 };
 
 void apply(const flags& f, config& c) {
+  c.instance = f.instance;
   if (f.server) c.server = *f.server;
   if (f.handshake_url) c.handshake_url = *f.handshake_url;
   if (f.socket) c.ipc.socket = *f.socket;
@@ -25,8 +28,8 @@ void apply(const flags& f, config& c) {
   if (f.bus) c.bus = *f.bus;
   if (f.log_level) c.log_level = *f.log_level;
   if (f.spool) c.spool.enabled = true;
-  if (c.ipc.socket.empty()) c.ipc.socket = default_socket_path();
-  if (c.state_dir.empty()) c.state_dir = default_state_dir();
+  if (c.ipc.socket.empty()) c.ipc.socket = default_socket_path(c.instance);
+  if (c.state_dir.empty()) c.state_dir = default_state_dir(c.instance);
   if (c.bus.empty()) c.bus = default_bus();
 }
 
@@ -38,11 +41,14 @@ parse_outcome parse_command_line(int argc, char** argv) {
   invocation run;
   flags f;
   std::optional<std::string> config_path;
+  app.add_option("--instance", f.instance,
+                 "Be instance NAME: NAME.conf, NAME.sock, STATE/NAME and a D-Bus name of its own")
+      ->check(instance_name_validator());
   app.add_option("--server", f.server, "WSS server URL (ws:// or wss://)");
   app.add_option("--handshake-url", f.handshake_url,
                  "Handshake over HTTP POST at this http(s):// URL");
   app.add_option("--config", config_path, "Configuration file (JSON with comments)")
-      ->option_text("FILE (default " + std::string(default_config_path) + ")");
+      ->option_text("FILE (default " + default_config_file() + ", or NAME.conf beside it)");
   app.add_flag("--check-config", run.check_config,
                "Validate the configuration, explain errors, exit");
   app.add_option("--socket", f.socket, "Unix socket path for local clients")
@@ -63,9 +69,10 @@ parse_outcome parse_command_line(int argc, char** argv) {
     return {std::nullopt, e.get_exit_code() == 0 ? 0 : (code == 0 ? 0 : 2)};
   }
 
-  run.config_path = config_path.value_or(default_config_path);
+  run.config_path = config_path.value_or(default_config_file(f.instance));
   const bool required = config_path.has_value();
-  if (required || std::filesystem::exists(run.config_path)) {
+  const bool exists = std::filesystem::exists(run.config_path);
+  if (required || exists) {
     auto loaded = load_config_file(run.config_path, std::move(run.settings));
     if (!loaded) {
       std::cerr << "wssd: invalid configuration\n" << loaded.error().what << "\n";
@@ -79,6 +86,10 @@ parse_outcome parse_command_line(int argc, char** argv) {
   if (!errors.empty()) {
     std::cerr << "wssd: invalid configuration\n";
     for (const auto& e : errors) std::cerr << e << "\n";
+    // An instance whose file is missing is most often a typo in its name.
+    if (!f.instance.empty() && !exists) {
+      std::cerr << "(instance " << f.instance << ": " << run.config_path << " does not exist)\n";
+    }
     return {std::nullopt, 1};
   }
   return {std::move(run), 0};

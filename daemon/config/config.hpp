@@ -58,6 +58,9 @@ struct spool_config {
 };
 
 struct config {
+  // --instance NAME, empty for the default instance. Not a key: it picks the file (NAME.conf)
+  // and, unless configured, the socket, the state directory and the D-Bus name.
+  std::string instance;
   std::string server;         // ws:// or wss:// (required)
   std::string handshake_url;  // http(s):// for an HTTP-POST handshake; empty: on the WebSocket
   std::string private_id;     // claim this id instead of the last one kept in the state dir

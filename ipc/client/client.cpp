@@ -28,11 +28,11 @@ json::array strings(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string default_client_socket() {
+std::string default_client_socket(std::string_view instance) {
   if (const char* env = std::getenv("WSSD_SOCKET"); env && *env) return env;
-  const auto own = default_socket_path();
+  const auto own = default_socket_path(instance);
   if (std::filesystem::exists(own)) return own;
-  return "/run/wssd/wssd.sock";
+  return system_socket_path(instance);
 }
 
 client::outcome<client> client::connect(const std::string& path) {

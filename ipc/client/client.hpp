@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/common/unique_fd.hpp"
@@ -84,7 +85,8 @@ class client {
   std::deque<boost::json::object> events_;
 };
 
-// The socket to use when none is given: WSSD_SOCKET, the user instance's, then the system's.
-std::string default_client_socket();
+// The socket to use when none is given: WSSD_SOCKET, the user instance's, then the system's;
+// those of instance NAME (NAME.sock) when `instance` is not empty.
+std::string default_client_socket(std::string_view instance = {});
 
 }  // namespace wssd

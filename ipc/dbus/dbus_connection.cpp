@@ -165,11 +165,12 @@ void dbus_connection::arm_timer(std::uint64_t until_usec) {
 }
 
 void dbus_connection::lost(int error) {
-  spdlog::error(
-      "D-Bus: the connection to the {} bus is lost ({}); D-Bus stays off until wssd "
-      "restarts, the local socket keeps working",
-      which_, describe(error));
+  if (!bus_) return;
+  spdlog::warn("D-Bus: the connection to the {} bus is lost ({}); the local socket keeps working",
+               which_, describe(error));
   close();
+  // Posted: the handler may replace this connection, which is still on the stack here.
+  if (on_lost_) asio::post(io_, [handler = std::move(on_lost_), error] { handler(error); });
 }
 
 }  // namespace wssd

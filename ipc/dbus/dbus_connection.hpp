@@ -38,6 +38,9 @@ class dbus_connection : public std::enable_shared_from_this<dbus_connection> {
   std::optional<proto::failure> request_name(const char* name);
   // From now on the io_context drives the connection.
   void start();
+  // Called (posted, never from inside sd-bus) once when the bus goes away: dbus-daemon
+  // restarted or the connection broke. The connection is closed by then.
+  void on_lost(std::function<void(int error)> handler) { on_lost_ = std::move(handler); }
   // Runs `write(bus)`, which queues messages, and sees that they get written when the socket
   // allows: everything wssd sends outside an sd-bus callback goes through here, so nothing
   // can be left unwritten. -ENOTCONN once the bus is gone.
@@ -68,6 +71,7 @@ class dbus_connection : public std::enable_shared_from_this<dbus_connection> {
   asio::steady_timer timer_;
   asio::steady_timer flush_timer_;
   std::optional<std::uint64_t> timer_deadline_;  // CLOCK_MONOTONIC µs, as sd-bus gives it
+  std::function<void(int error)> on_lost_;
   bool reading_ = false;
   bool writing_ = false;
 };

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/common/instance.hpp"
+
 namespace wssd {
 
 namespace json = boost::json;
@@ -37,17 +39,25 @@ proto::parsed<std::shared_ptr<dbus_service>> dbus_service::start(asio::io_contex
   if (!bus) return bus.error();
   std::shared_ptr<dbus_service> d(new dbus_service(io, c, s, std::move(*bus)));
   if (auto failed = d->export_object()) return std::move(*failed);
-  if (auto failed = d->bus_->request_name(dbus_bus_name)) return std::move(*failed);
+  if (auto failed = d->bus_->request_name(d->name_.c_str())) return std::move(*failed);
   d->listener_ = s.events().listen(
       [raw = d.get()](const event_log::appended& a) { raw->on_event(*a.record, a.event); });
+  d->watch_connection();
   d->bus_->start();
-  spdlog::info("D-Bus: {} on the {} bus", dbus_bus_name, d->bus_->bus_name());
+  spdlog::info("D-Bus: {} on the {} bus", d->name_, d->bus_->bus_name());
   return d;
 }
 
 dbus_service::dbus_service(asio::io_context& io, const config& c, service& s,
                            std::shared_ptr<dbus_connection> bus)
-    : config_(c), service_(s), bus_(std::move(bus)), changes_timer_(io) {}
+    : io_(io),
+      config_(c),
+      service_(s),
+      name_(dbus_name_for(c.instance)),
+      bus_(std::move(bus)),
+      rejoin_backoff_(c.backoff),
+      rejoin_timer_(io),
+      changes_timer_(io) {}
 
 dbus_service::~dbus_service() {
   stop();
@@ -89,7 +99,9 @@ void dbus_service::stop() {
   stopped_ = true;
   service_.events().unlisten(listener_);
   changes_timer_.cancel();
+  rejoin_timer_.cancel();
   waiting_calls_.clear();
+  name_request_.reset();
   object_.reset();
   bus_->close();
 }
@@ -152,6 +164,10 @@ void dbus_service::mark_changed(unsigned properties) {
     auto self = weak.lock();
     if (self && !ec) self->emit_changes();
   });
+}
+
+void dbus_service::mark_all_changed() {
+  mark_changed(state_property | private_id_property | peers_property | reconnects_property);
 }
 
 void dbus_service::emit_changes() {

@@ -15,13 +15,15 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/service/service.hpp"
+#include "daemon/session/backoff.hpp"
 #include "ipc/dbus/dbus_connection.hpp"
 #include "ipc/dbus/dbus_errors.hpp"
 #include "ipc/dbus/sd_bus_ptr.hpp"
 
 namespace wssd {
 
-inline constexpr const char* dbus_bus_name = "org.wssd.Session1";
+// The bus name is the instance's, dbus_name_for(c.instance) (daemon/common/instance.hpp);
+// object path and interface are the same for every instance.
 inline constexpr const char* dbus_object_path = "/org/wssd/Session1";
 inline constexpr const char* dbus_interface = "org.wssd.Session1";
 // D-Bus callers give up after 25 s by default; a command must be answered (sent, or Expired
@@ -30,8 +32,9 @@ inline constexpr seconds dbus_call_ttl{20};
 
 class dbus_service : public std::enable_shared_from_this<dbus_service> {
  public:
-  // Connects to c.bus ("system" or "session"), exports the object and owns the name; fails,
-  // saying why, if any of that is not possible (e.g. another wssd owns the name).
+  // Connects to c.bus ("system" or "session"), exports the object and owns the instance's
+  // name; fails, saying why, if any of that is not possible (e.g. another wssd owns the name).
+  // Once started, a lost bus is rejoined by itself (dbus_rejoin.cpp).
   static proto::parsed<std::shared_ptr<dbus_service>> start(asio::io_context& io, const config& c,
                                                             service& s);
   ~dbus_service();
@@ -42,13 +45,26 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   void stop_accepting() { accepting_ = false; }
   // Answers the calls still waiting, writes out what is queued for the bus, then leaves it.
   void drain(std::function<void()> done);
-  // ipc.max_line and outbox.ttl changed (SIGHUP): they apply to the next call.
-  void reconfigure() {}
+  // ipc.max_line, outbox.ttl and backoff changed (SIGHUP): they apply to the next call and
+  // the next rejoin.
+  void reconfigure() { rejoin_backoff_.reconfigure(config_.backoff); }
+  // The well-known name this instance owns on the bus.
+  const std::string& name() const { return name_; }
 
  private:
   dbus_service(asio::io_context& io, const config& c, service& s,
                std::shared_ptr<dbus_connection> bus);
   void stop();
+  // Joining the bus again after it went away (dbus_rejoin.cpp): connect, export the object,
+  // ask for the name asynchronously, each failure retried after rejoin_backoff_.
+  void watch_connection();
+  void on_connection_lost(std::uint64_t generation, int error);
+  enum class rejoin_step { connect, request_name };
+  void retry(rejoin_step step, const std::string& why);
+  void reconnect_bus();
+  void request_name();
+  static int on_name_reply(sd_bus_message* m, void* userdata, sd_bus_error* error);
+  void name_answered(sd_bus_message* reply);
   seconds ttl() const { return std::min(config_.outbox.ttl, dbus_call_ttl); }
   // Wraps each sd-bus callback: nothing may unwind through sd-bus's C frames, and calls that
   // come while stopping are refused.
@@ -60,6 +76,7 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   template <class... Args>
   void emit_signal(const char* member, const char* types, Args... args);
   void mark_changed(unsigned properties);
+  void mark_all_changed();
   void emit_changes();
 
   // Send, Broadcast and SetPrivateID are answered once the server answered: the call's
@@ -87,9 +104,16 @@ class dbus_service : public std::enable_shared_from_this<dbus_service> {
   static int messages_in(const dbus_service& self, sd_bus_message* reply);
   static int messages_out(const dbus_service& self, sd_bus_message* reply);
 
+  asio::io_context& io_;
   const config& config_;  // the running one: ipc.max_line and outbox.ttl apply as on the socket
   service& service_;
+  std::string name_;
   std::shared_ptr<dbus_connection> bus_;
+  std::uint64_t bus_generation_ = 0;  // which connection a loss is about
+  backoff rejoin_backoff_;
+  asio::steady_timer rejoin_timer_;
+  slot_ptr name_request_;  // the pending asynchronous RequestName, while rejoining
+  std::optional<std::chrono::steady_clock::time_point> lost_since_;
   slot_ptr object_;
   std::uint64_t listener_ = 0;
   std::map<std::uint64_t, message_ptr> waiting_calls_;

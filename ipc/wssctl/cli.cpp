@@ -8,7 +8,7 @@
 namespace wssctl {
 
 std::string socket_path(const global_options& o) {
-  return o.socket.empty() ? wssd::default_client_socket() : o.socket;
+  return o.socket.empty() ? wssd::default_client_socket(o.instance) : o.socket;
 }
 
 CLI::App* add_verb(CLI::App& app, const std::string& name, const std::string& help) {

@@ -19,12 +19,14 @@ using wssd::client;
 enum exit_code { ok = 0, failed = 1, usage = 2, timed_out = 3, unreachable = 4, denied = 5 };
 
 struct global_options {
-  std::string socket;  // empty: the default, found again at each connect (see socket_path)
+  std::string socket;    // empty: the default, found again at each connect (see socket_path)
+  std::string instance;  // -i / WSSD_INSTANCE: that instance's default socket
   bool json = false;
 };
 
-// The socket to connect to now. The default is looked for at each attempt: a verb that waits
-// (wait-online, monitor) may start before the daemon made its socket.
+// The socket to connect to now: --socket (or WSSD_SOCKET), else the default of the instance
+// (-i, WSSD_INSTANCE) or of the default instance. The default is looked for at each attempt: a
+// verb that waits (wait-online, monitor) may start before the daemon made its socket.
 std::string socket_path(const global_options& o);
 
 // One verb: it adds its subcommand (with its options) to the app, and runs once chosen.
@@ -44,6 +46,7 @@ std::unique_ptr<verb> set_pid_verb();
 std::unique_ptr<verb> reconnect_verb();
 std::unique_ptr<verb> wait_online_verb();
 std::unique_ptr<verb> rpc_verb();
+std::unique_ptr<verb> instances_verb();
 
 // A subcommand whose options may also be given before it (`wssctl status --json`).
 CLI::App* add_verb(CLI::App& app, const std::string& name, const std::string& help);

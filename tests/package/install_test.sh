@@ -151,7 +151,9 @@ for f in /usr/sbin/wssd /usr/bin/wssctl /usr/bin/wss-hub; do
   check "$f is installed, executable" test -x "$f"
 done
 for f in /lib/systemd/system/wssd.service /lib/systemd/system/wssd.socket \
+  /lib/systemd/system/wssd@.service /lib/systemd/system/wssd@.socket \
   /usr/lib/systemd/user/wssd.service /usr/lib/systemd/user/wssd.socket \
+  /usr/lib/systemd/user/wssd@.service /usr/lib/systemd/user/wssd@.socket \
   /usr/lib/sysusers.d/wssd.conf /usr/lib/tmpfiles.d/wssd.conf \
   /usr/share/dbus-1/system.d/org.wssd.Session1.conf \
   /usr/share/dbus-1/system-services/org.wssd.Session1.service \
@@ -193,19 +195,28 @@ expect "/run/wssd, made by tmpfiles" "750 wssd wssd" "$(stat -c '%a %U %G' /run/
 check "wssd.service is enabled (multi-user.target.wants)" \
   test -L /etc/systemd/system/multi-user.target.wants/wssd.service
 check "wssd.socket is not enabled" test ! -e /etc/systemd/system/sockets.target.wants/wssd.socket
+check "no instance (wssd@NAME) is enabled" \
+  sh -c '! find /etc/systemd/system -name "wssd@*" 2>/dev/null | grep -q .'
 check "the user units are not enabled for everyone" \
   sh -c '! find /etc/systemd/user -name "wssd.*" 2>/dev/null | grep -q .'
 man_check=()
 command -v man >/dev/null || man_check=(--man=no)  # without man-db, Documentation= cannot be checked
 check "systemd-analyze verify: the system units" \
-  timeout 60 systemd-analyze "${man_check[@]}" verify /lib/systemd/system/wssd.service /lib/systemd/system/wssd.socket
+  timeout 60 systemd-analyze "${man_check[@]}" verify /lib/systemd/system/wssd.service /lib/systemd/system/wssd.socket \
+  /lib/systemd/system/wssd@.service /lib/systemd/system/wssd@.socket
 mkdir -m 0700 "$work/xdg"
 check "systemd-analyze --user verify: the user units" \
   env XDG_RUNTIME_DIR="$work/xdg" timeout 60 systemd-analyze --user "${man_check[@]}" verify \
-  /usr/lib/systemd/user/wssd.service /usr/lib/systemd/user/wssd.socket
+  /usr/lib/systemd/user/wssd.service /usr/lib/systemd/user/wssd.socket \
+  /usr/lib/systemd/user/wssd@.service /usr/lib/systemd/user/wssd@.socket
 exposure=$(timeout 60 systemd-analyze security --offline=yes /lib/systemd/system/wssd.service 2>&1 |
   sed -n 's/.*Overall exposure level for wssd.service: \([0-9.]*\).*/\1/p')
 check "systemd-analyze security: exposure ${exposure:-?}, at most 1.4" \
+  awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 1.4) }'
+# A template is analysed as instance "i" (wssd@i.service).
+exposure=$(timeout 60 systemd-analyze security --offline=yes /lib/systemd/system/wssd@.service 2>&1 |
+  sed -n 's/.*Overall exposure level for wssd@i.service: \([0-9.]*\).*/\1/p')
+check "systemd-analyze security: wssd@.service's exposure ${exposure:-?}, at most 1.4" \
   awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 1.4) }'
 
 # ---------------------------------------------------------------------------------------------

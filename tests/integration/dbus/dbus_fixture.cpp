@@ -13,7 +13,7 @@ namespace {
 constexpr const char* bus_name = "org.wssd.Session1";
 constexpr const char* object_path = "/org/wssd/Session1";
 
-std::string bus_config(const std::string& socket) {
+std::string bus_config(const std::string& socket, const std::string& include) {
   return R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -22,12 +22,13 @@ std::string bus_config(const std::string& socket) {
          socket + R"(</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
-</busconfig>
-)";
+)" + (include.empty() ? "" : "  <include>" + include + "</include>\n") +
+         "</busconfig>\n";
 }
 
 // wssd's test settings: quick backoff, so returns take well under a second (the tests stop
@@ -63,10 +64,10 @@ bool is_member(const json::object& m, const char* type, const std::string& membe
 
 }  // namespace
 
-private_bus::private_bus(const temp_dir& dir) {
+private_bus::private_bus(const temp_dir& dir, const std::string& include) {
   const auto socket = dir / "bus";
   const auto config = dir / "bus.conf";
-  std::ofstream(config) << bus_config(socket);
+  std::ofstream(config) << bus_config(socket, include);
   address_ = "unix:path=" + socket;
   process_ = std::make_unique<child_process>(child_process::options{
       {DBUS_DAEMON_PATH, "--config-file=" + config, "--nofork"}, {}, "", dir / "dbus-daemon.log"});
@@ -162,9 +163,15 @@ void dbus_test::TearDown() {
 std::unique_ptr<child_process> dbus_test::start_wssd(const temp_dir& dir,
                                                      std::vector<std::string> extra,
                                                      std::map<std::string, std::string> env) const {
+  return start_wssd_on(hub_, dir, std::move(extra), std::move(env));
+}
+
+std::unique_ptr<child_process> dbus_test::start_wssd_on(
+    const hub_process& hub, const temp_dir& dir, std::vector<std::string> extra,
+    std::map<std::string, std::string> env) const {
   std::ofstream(dir / "wssd.conf") << wssd_config();
   std::vector<std::string> argv{WSSD_PATH,     "--config", dir / "wssd.conf", "--server",
-                                hub_.ws_url(), "--bus",    "session",         "--state-dir",
+                                hub.ws_url(),  "--bus",    "session",         "--state-dir",
                                 dir / "state", "--socket", dir / "wssd.sock", "--foreground",
                                 "--log-level", "debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -178,7 +185,12 @@ command_result dbus_test::busctl(std::vector<std::string> args) const {
 }
 
 command_result dbus_test::call(std::vector<std::string> method_and_arguments) const {
-  std::vector<std::string> args{"--json=short", "call", bus_name, object_path, bus_name};
+  return call_on(bus_name, std::move(method_and_arguments));
+}
+
+command_result dbus_test::call_on(const std::string& destination,
+                                  std::vector<std::string> method_and_arguments) const {
+  std::vector<std::string> args{"--json=short", "call", destination, object_path, bus_name};
   args.insert(args.end(), method_and_arguments.begin(), method_and_arguments.end());
   return busctl(std::move(args));
 }
@@ -190,11 +202,44 @@ std::unique_ptr<child_process> dbus_test::start_busctl(const temp_dir& output,
 }
 
 std::optional<json::value> dbus_test::property(const std::string& name) const {
-  auto r = busctl({"--json=short", "get-property", bus_name, object_path, bus_name, name});
+  return property_of(bus_name, name);
+}
+
+std::optional<json::value> dbus_test::property_of(const std::string& destination,
+                                                  const std::string& name) const {
+  auto r = busctl({"--json=short", "get-property", destination, object_path, bus_name, name});
   if (r.exit_code != 0) return std::nullopt;
   auto parsed = proto::parse_object(r.out);
   if (!parsed) return std::nullopt;
   return parsed->at("data");
+}
+
+std::vector<std::string> dbus_test::bus_names() const {
+  auto r = busctl({"--json=short", "list"});
+  std::vector<std::string> names;
+  json::error_code ec;
+  const auto list = json::parse(r.out, ec);
+  if (ec || !list.is_array()) return names;
+  for (const auto& entry : list.as_array()) {
+    const auto* name = entry.is_object() ? entry.as_object().if_contains("name") : nullptr;
+    if (name && name->is_string() && !name->as_string().starts_with(":")) {
+      names.emplace_back(name->as_string());
+    }
+  }
+  return names;
+}
+
+void dbus_test::stop_bus() {
+  monitor_.reset();
+  bus_->process().stop();
+}
+
+bool dbus_test::start_bus() {
+  std::filesystem::remove(dir_ / "bus");  // what a killed dbus-daemon would leave
+  bus_ = std::make_unique<private_bus>(dir_);
+  if (!bus_->ready()) return false;
+  monitor_ = std::make_unique<bus_monitor>(bus_->address());
+  return monitor_->ready();
 }
 
 bool dbus_test::wait_property(const std::string& name, const json::value& value,

@@ -25,10 +25,11 @@ namespace json = boost::json;
 inline constexpr std::chrono::milliseconds patience{10000};
 
 // A dbus-daemon of the test's own, listening on a socket in `dir`. Its policy allows
-// everything, eavesdropping included, so that `busctl monitor` (BecomeMonitor) works.
+// everything, eavesdropping included, so that `busctl monitor` (BecomeMonitor) works; the
+// configuration file `include`, if given, comes after and overrides that.
 class private_bus {
  public:
-  explicit private_bus(const temp_dir& dir);
+  explicit private_bus(const temp_dir& dir, const std::string& include = {});
   bool ready() const { return ready_; }
   const std::string& address() const { return address_; }
   child_process& process() { return *process_; }
@@ -74,6 +75,10 @@ class dbus_test : public ::testing::Test {
   std::unique_ptr<child_process> start_wssd(const temp_dir& dir,
                                             std::vector<std::string> extra = {},
                                             std::map<std::string, std::string> env = {}) const;
+  // The same on another hub: a second identity for another server.
+  std::unique_ptr<child_process> start_wssd_on(const hub_process& hub, const temp_dir& dir,
+                                               std::vector<std::string> extra = {},
+                                               std::map<std::string, std::string> env = {}) const;
 
   command_result busctl(std::vector<std::string> args) const;
   // The same, left running: for calls that wait.
@@ -81,8 +86,20 @@ class dbus_test : public ::testing::Test {
                                               std::vector<std::string> args) const;
   // `busctl call` on wssd's object: METHOD SIGNATURE ARGUMENTS...
   command_result call(std::vector<std::string> method_and_arguments) const;
+  // The same on the wssd that owns `destination` (an instance's org.wssd.Session1.i_NAME).
+  command_result call_on(const std::string& destination,
+                         std::vector<std::string> method_and_arguments) const;
   // A property's value (the "data" of `busctl --json=short get-property`).
   std::optional<json::value> property(const std::string& name) const;
+  // The same from the wssd that owns `bus_name` (an instance's org.wssd.Session1.i_NAME).
+  std::optional<json::value> property_of(const std::string& bus_name,
+                                         const std::string& name) const;
+  // The well-known names on the bus now (`busctl list`).
+  std::vector<std::string> bus_names() const;
+  // dbus-daemon goes away (SIGTERM, as `systemctl restart dbus` does) ...
+  void stop_bus();
+  // ... and a new one listens on the same address; the monitor follows it there.
+  bool start_bus();
   bool wait_property(const std::string& name, const json::value& value,
                      std::chrono::milliseconds limit = patience) const;
   std::string private_id() const;
@@ -94,6 +111,7 @@ class dbus_test : public ::testing::Test {
   private_bus& bus() { return *bus_; }
   child_process& wssd() { return *wssd_; }
   std::string socket() const { return dir_ / "wssd.sock"; }
+  const temp_dir& dir() const { return dir_; }
   std::string wssd_log() const { return read_file(dir_ / "wssd.log"); }
 
  private:
