@@ -17,6 +17,7 @@ namespace {
 
 constexpr auto drain_limit = std::chrono::seconds(30);
 constexpr auto join_limit = std::chrono::seconds(60);
+constexpr auto quiet = std::chrono::milliseconds(200);
 constexpr char subscribe_params[] = R"({"types":["message"]})";
 
 // Which broadcast each subscriber has read, when: every subscriber gets every broadcast in
@@ -87,6 +88,7 @@ class hub_subscribers {
     for (std::size_t i = 0; i < count; ++i) {
       peers_.push_back(std::make_unique<hub_peer>(loop));
       peers_.back()->on_push([this, i, &tracker](std::string_view frame) {
+        last_frame_ = clock::now();
         if (frame.find(R"("type":"broadcast")") == std::string_view::npos) return;
         ++counts_[i];
         tracker.delivered(counts_[i] - 1, counts_[i], clock::now());
@@ -100,6 +102,9 @@ class hub_subscribers {
       if (!joined || !p->joined())
         throw std::runtime_error("a subscriber peer cannot join the hub: " + p->failure());
     }
+    // The hub has told the first peers about all the others: let those pushes arrive first.
+    last_frame_ = clock::now();
+    loop.run_until([this] { return clock::now() - last_frame_ > quiet; }, join_limit);
   }
   ~hub_subscribers() {
     for (auto& p : peers_) p->leave();
@@ -110,6 +115,7 @@ class hub_subscribers {
   std::vector<std::uint64_t> counts_;
   std::vector<std::unique_ptr<hub_peer>> peers_;
   std::size_t settled_ = 0;
+  clock::time_point last_frame_;
 };
 
 }  // namespace
@@ -148,9 +154,9 @@ fan_out_figures measure_fan_out(event_loop& loop, const fan_out_target& target,
     }
   };
   tracker.on_progress(pump);
+  // Until every subscriber has every broadcast up to the limit.
   const auto drain = [&](const char* what) {
-    send_limit = tracker.sent();
-    if (!loop.run_until([&] { return tracker.complete() == tracker.sent(); }, drain_limit)) {
+    if (!loop.run_until([&] { return tracker.complete() == send_limit; }, drain_limit)) {
       throw std::runtime_error(std::string(what) + " did not reach every subscriber: " +
                                std::to_string(tracker.complete()) + " of " +
                                std::to_string(tracker.sent()));
@@ -165,31 +171,44 @@ fan_out_figures measure_fan_out(event_loop& loop, const fan_out_target& target,
   f.one_p99_ms = tracker.completion().percentile(0.99) / 1000;
 
   // Sustained: `window` outstanding, for warm-up plus measured time.
-  tracker.record(false);
-  tracker.reset_figures();
-  window = static_cast<std::uint64_t>(plan.window);
-  send_limit = std::numeric_limits<std::uint64_t>::max();
-  cpu_snapshot cpu_at_start, cpu_at_end;
-  clock::time_point measure_start, measure_end;
-  bool ended = false;
-  asio::steady_timer warm_up(loop.io(), plan.warm_up);
-  asio::steady_timer end(loop.io(), plan.warm_up + plan.measured);
-  warm_up.async_wait([&](asio::error_code) {
-    cpu_at_start = cpu_now(target.processes);
-    measure_start = clock::now();
-    tracker.record(true);
-  });
-  end.async_wait([&](asio::error_code) {
+  const auto sustain = [&](int outstanding) {
     tracker.record(false);
-    measure_end = clock::now();
-    cpu_at_end = cpu_now(target.processes);
-    send_limit = tracker.sent();
-    ended = true;
-  });
-  pump();
-  if (!loop.run_until([&] { return ended; }, plan.warm_up + plan.measured + drain_limit))
-    throw std::runtime_error("the sustained fan-out did not finish in time");
-  drain("sustained broadcasts");
+    tracker.reset_figures();
+    window = static_cast<std::uint64_t>(outstanding);
+    send_limit = std::numeric_limits<std::uint64_t>::max();
+    cpu_snapshot cpu_at_start, cpu_at_end;
+    clock::time_point measure_start, measure_end;
+    bool ended = false;
+    asio::steady_timer warm_up(loop.io(), plan.warm_up);
+    asio::steady_timer end(loop.io(), plan.warm_up + plan.measured);
+    warm_up.async_wait([&](asio::error_code) {
+      cpu_at_start = cpu_now(target.processes);
+      measure_start = clock::now();
+      tracker.record(true);
+    });
+    end.async_wait([&](asio::error_code) {
+      tracker.record(false);
+      measure_end = clock::now();
+      cpu_at_end = cpu_now(target.processes);
+      send_limit = tracker.sent();
+      ended = true;
+    });
+    pump();
+    if (!loop.run_until([&] { return ended; }, plan.warm_up + plan.measured + drain_limit))
+      throw std::runtime_error("the sustained fan-out did not finish in time");
+    drain("sustained broadcasts");
+    sustained_figures r;
+    const auto deliveries = static_cast<double>(tracker.deliveries());
+    r.deliveries_per_s = deliveries / seconds(measure_end - measure_start);
+    r.lag_p50_ms = tracker.lag().percentile(0.5) / 1000;
+    r.lag_p99_ms = tracker.lag().percentile(0.99) / 1000;
+    const auto cpu = cpu_at_end - cpu_at_start;
+    const double per = deliveries > 0 ? 1e6 / deliveries : 0;
+    r.cpu_us_per_delivery = {cpu.wssd * per, cpu.hub * per, cpu.bench * per};
+    return r;
+  };
+  f.sustained = sustain(plan.window);
+  f.backlog = sustain(plan.backlog_window);
   tracker.on_progress({});
   for (std::size_t i = 0; i < subscribers; ++i) {
     const auto got = via_wssd ? via_wssd->lines(i) : direct->lines(i);
@@ -198,13 +217,6 @@ fan_out_figures measure_fan_out(event_loop& loop, const fan_out_target& target,
                                std::to_string(tracker.sent()));
     }
   }
-  const auto deliveries = static_cast<double>(tracker.deliveries());
-  f.deliveries_per_s = deliveries / seconds(measure_end - measure_start);
-  f.lag_p50_ms = tracker.lag().percentile(0.5) / 1000;
-  f.lag_p99_ms = tracker.lag().percentile(0.99) / 1000;
-  const auto cpu = cpu_at_end - cpu_at_start;
-  const double per = deliveries > 0 ? 1e6 / deliveries : 0;
-  f.cpu_us_per_delivery = {cpu.wssd * per, cpu.hub * per, cpu.bench * per};
   if (via_wssd) f.after_load = memory_of(target.processes.wssd_pid);
   return f;
 }

@@ -81,10 +81,21 @@ window_figures measure_window(event_loop& loop, sink& to, const std::vector<rela
 
   window_figures f;
   f.measured = measured;
-  f.msgs_per_s = static_cast<double>(measured) / seconds(measure_end - measure_start);
-  const auto cpu = cpu_at_end - cpu_at_start;
-  const double per = measured > 0 ? 1e6 / static_cast<double>(measured) : 0;
-  f.cpu_us_per_message = {cpu.wssd * per, cpu.hub * per, cpu.bench * per};
+  f.seconds = seconds(measure_end - measure_start);
+  f.cpu = cpu_at_end - cpu_at_start;
+  return pooled({f});
+}
+
+window_figures pooled(const std::vector<window_figures>& parts) {
+  window_figures f;
+  for (const auto& p : parts) {
+    f.measured += p.measured;
+    f.seconds += p.seconds;
+    f.cpu = {f.cpu.wssd + p.cpu.wssd, f.cpu.hub + p.cpu.hub, f.cpu.bench + p.cpu.bench};
+  }
+  f.msgs_per_s = f.seconds > 0 ? static_cast<double>(f.measured) / f.seconds : 0;
+  const double per = f.measured > 0 ? 1e6 / static_cast<double>(f.measured) : 0;
+  f.cpu_us_per_message = {f.cpu.wssd * per, f.cpu.hub * per, f.cpu.bench * per};
   return f;
 }
 
@@ -108,6 +119,25 @@ clock::duration send_count(event_loop& loop, sink& to, relay_path& path, int in_
   const auto took = clock::now() - start;
   to.expect(sink_before + messages);
   return took;
+}
+
+alternated alternating(event_loop& loop, sink& to, const std::vector<relay_leg>& legs,
+                       int in_flight, const relay_timing& timing, int slices) {
+  std::vector<std::vector<window_figures>> parts(legs.size());
+  alternated a;
+  for (int slice = 0; slice < slices; ++slice) {
+    std::vector<double> rates(legs.size(), 0);
+    for (std::size_t i = 0; i < legs.size(); ++i) {
+      const auto which = (i + static_cast<std::size_t>(slice)) % legs.size();
+      const auto& leg = legs[which];
+      parts[which].push_back(
+          measure_window(loop, to, leg.senders, in_flight, timing, leg.processes));
+      rates[which] = parts[which].back().msgs_per_s;
+    }
+    if (legs.size() >= 2 && rates[1] > 0) a.first_to_second.add(rates[0] / rates[1]);
+  }
+  for (const auto& p : parts) a.legs.push_back(pooled(p));
+  return a;
 }
 
 namespace {

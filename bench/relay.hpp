@@ -76,8 +76,29 @@ struct relay_timing {
 struct window_figures {
   double msgs_per_s = 0;
   std::uint64_t measured = 0;       // messages acknowledged in the measured time
-  cpu_snapshot cpu_us_per_message;  // CPU of each process over the measured time, per message
+  double seconds = 0;               // the measured time
+  cpu_snapshot cpu;                 // CPU of each process over the measured time
+  cpu_snapshot cpu_us_per_message;  // the same per message
 };
+
+// Several windows of one path taken as one: messages and time summed.
+window_figures pooled(const std::vector<window_figures>& parts);
+
+// One way of relaying, for alternating(): its senders and the processes whose CPU it costs.
+struct relay_leg {
+  std::vector<relay_path*> senders;
+  measured_processes processes;
+};
+
+struct alternated {
+  std::vector<window_figures> legs;  // pooled over the slices, in the order given
+  samples first_to_second;           // the ratio of the first two legs' rates, slice by slice
+};
+
+// `slices` rounds of measure_window over every leg, the order rotating each round, pooled: the
+// machine's changing load falls on every leg alike.
+alternated alternating(event_loop& loop, sink& to, const std::vector<relay_leg>& legs,
+                       int in_flight, const relay_timing& timing, int slices);
 
 // Every sender keeps `in_flight` messages unacknowledged (sending the next as each ok comes
 // back) for warm-up plus measured time; then the rest drain and the sink must have every one.

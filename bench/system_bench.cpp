@@ -62,10 +62,12 @@ struct plan {
   int latency_rounds;
   std::vector<int> in_flight;
   relay_timing curve;
-  int curve_repeats;
+  int curve_slices;   // alternating wssd / direct, pooled
+  relay_timing node;  // each point of the Node.js curve, once
   relay_timing hub_relay;
   relay_timing spool;
-  int spool_repeats;
+  int spool_slices;
+  int hub_relay_slices;
   std::vector<std::size_t> subscribers;
   fan_out_plan fan_out;
   lifecycle_plan lifecycle;
@@ -77,11 +79,13 @@ plan plan_for(bool quick) {
   p.in_flight = {1, 2, 4, 8, 16, 32, 64, 128, 256};
   if (quick) {
     p.latency_rounds = 300;
-    p.curve = {milliseconds(100), milliseconds(300)};
-    p.curve_repeats = 1;
-    p.hub_relay = {milliseconds(200), milliseconds(600)};
-    p.spool = {milliseconds(200), milliseconds(600)};
-    p.spool_repeats = 1;
+    p.curve = {milliseconds(30), milliseconds(100)};
+    p.curve_slices = 3;
+    p.node = {milliseconds(50), milliseconds(300)};
+    p.hub_relay = {milliseconds(50), milliseconds(200)};
+    p.hub_relay_slices = 3;
+    p.spool = {milliseconds(50), milliseconds(200)};
+    p.spool_slices = 3;
     p.subscribers = {1, 10, 100, 1000};
     p.fan_out.one_at_a_time_rounds = 30;
     p.fan_out.warm_up = milliseconds(150);
@@ -90,11 +94,13 @@ plan plan_for(bool quick) {
     p.settle = milliseconds(300);
   } else {
     p.latency_rounds = 1000;
-    p.curve = {milliseconds(200), milliseconds(800)};
-    p.curve_repeats = 3;
-    p.hub_relay = {milliseconds(300), milliseconds(1500)};
-    p.spool = {milliseconds(300), milliseconds(1000)};
-    p.spool_repeats = 3;
+    p.curve = {milliseconds(50), milliseconds(200)};
+    p.curve_slices = 8;
+    p.node = {milliseconds(100), milliseconds(1000)};
+    p.hub_relay = {milliseconds(50), milliseconds(300)};
+    p.hub_relay_slices = 6;
+    p.spool = {milliseconds(50), milliseconds(300)};
+    p.spool_slices = 6;
     p.subscribers = {1, 3, 10, 30, 100, 300, 1000};
     p.fan_out.one_at_a_time_rounds = 100;
     p.fan_out.warm_up = milliseconds(300);
@@ -122,27 +128,20 @@ double ratio(double a, double b) {
   return b > 0 ? a / b : 0;
 }
 
-double median_of(const std::vector<double>& v) {
-  samples s;
-  for (const auto x : v) s.add(x);
-  return s.median();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Results.
 
 struct curve_point {
   int in_flight = 0;
-  std::vector<double> wssd, direct, ratio;  // per repeat
-  double wssd_cpu_us = 0;                   // wssd CPU per message, over the repeats
-  double hub_cpu_wssd_us = 0;               // the hub's, on the wssd path and on the direct one
-  double hub_cpu_direct_us = 0;
+  window_figures wssd, direct;  // pooled over the slices
+  double ratio = 0;             // wssd / direct, pooled
+  samples slice_ratios;         // the same slice by slice: how much it moved
 };
 
 struct spool_row {
   std::string mode;  // "batch", "full"
   bool available = false;
-  std::vector<double> on, off;  // msg/s, per repeat, at relay_in_flight
+  double on = 0, off = 0, direct = 0;  // msg/s at relay_in_flight, alternating
   double ratio_to_off = 0;
   double ratio_to_direct = 0;
 };
@@ -199,50 +198,39 @@ void measure_relay_phase(results& r, const plan& p, const options& o, event_loop
       measure_latency(loop, to, *via_wssd.front(), *direct.front(), p.latency_rounds, processes);
   progress("relay: one at a time done");
 
-  // Throughput against requests in flight, one client on each path; the order alternates.
+  // Throughput against requests in flight, one client on each path: short slices that
+  // alternate between the paths (and which goes first), pooled, so that the machine's changing
+  // load falls on both alike.
+  const relay_leg one_wssd{{via_wssd.front().get()}, processes};
+  const relay_leg one_direct{{direct.front().get()}, processes};
   for (const int k : p.in_flight) {
+    auto a = alternating(loop, to, {one_wssd, one_direct}, k, p.curve, p.curve_slices);
     curve_point point;
     point.in_flight = k;
-    double wssd_cpu = 0, hub_cpu_w = 0, hub_cpu_d = 0;
-    for (int rep = 0; rep < p.curve_repeats; ++rep) {
-      const bool wssd_first = (rep % 2) == 0;
-      window_figures w, d;
-      for (int leg = 0; leg < 2; ++leg) {
-        if ((leg == 0) == wssd_first) {
-          w = measure_window(loop, to, {via_wssd.front().get()}, k, p.curve, processes);
-        } else {
-          d = measure_window(loop, to, {direct.front().get()}, k, p.curve, processes);
-        }
-      }
-      point.wssd.push_back(w.msgs_per_s);
-      point.direct.push_back(d.msgs_per_s);
-      point.ratio.push_back(ratio(w.msgs_per_s, d.msgs_per_s));
-      wssd_cpu += w.cpu_us_per_message.wssd;
-      hub_cpu_w += w.cpu_us_per_message.hub;
-      hub_cpu_d += d.cpu_us_per_message.hub;
-    }
-    point.wssd_cpu_us = wssd_cpu / p.curve_repeats;
-    point.hub_cpu_wssd_us = hub_cpu_w / p.curve_repeats;
-    point.hub_cpu_direct_us = hub_cpu_d / p.curve_repeats;
+    point.wssd = a.legs[0];
+    point.direct = a.legs[1];
+    point.ratio = ratio(point.wssd.msgs_per_s, point.direct.msgs_per_s);
+    point.slice_ratios = a.first_to_second;
     r.curve.push_back(point);
   }
-  if (const auto* at = point_at(r, relay_in_flight)) r.direct_at_64 = median_of(at->direct);
+  if (const auto* at = point_at(r, relay_in_flight)) r.direct_at_64 = at->direct.msgs_per_s;
   r.load_during = load_average();
   progress("relay: curve done");
 
   if (!o.node.empty()) {
-    node_plan np{o.node, p.in_flight, payload, p.curve, p.latency_rounds};
+    node_plan np{o.node, p.in_flight, payload, p.node, p.latency_rounds};
     r.node = measure_node(loop, to, hub.ws_url(), np);
     progress("relay: node done");
   }
 
   // What wssd relays from several local clients at once, against as many hub sessions.
-  std::vector<relay_path*> all_wssd, all_direct;
-  for (auto& v : via_wssd) all_wssd.push_back(v.get());
-  for (auto& d : direct) all_direct.push_back(d.get());
-  r.hub_relay_wssd = measure_window(loop, to, all_wssd, relay_in_flight, p.hub_relay, processes);
-  r.hub_relay_direct =
-      measure_window(loop, to, all_direct, relay_in_flight, p.hub_relay, processes);
+  relay_leg all_wssd{{}, processes}, all_direct{{}, processes};
+  for (auto& v : via_wssd) all_wssd.senders.push_back(v.get());
+  for (auto& d : direct) all_direct.senders.push_back(d.get());
+  const auto hub_relay = alternating(loop, to, {all_wssd, all_direct}, relay_in_flight, p.hub_relay,
+                                     p.hub_relay_slices);
+  r.hub_relay_wssd = hub_relay.legs[0];
+  r.hub_relay_direct = hub_relay.legs[1];
   progress("relay: hub relay done");
 
   // The durable store, when this wssd has it: the same workload through a wssd with the spool
@@ -259,17 +247,14 @@ void measure_relay_phase(results& r, const plan& p, const options& o, event_loop
       spooled.start();
       local_peer client(loop, spooled.socket());
       through_wssd path(client, to.private_id(), data);
-      const measured_processes spooled_processes{spooled.pid(), hub.pid()};
-      for (int rep = 0; rep < p.spool_repeats; ++rep) {
-        row.on.push_back(
-            measure_window(loop, to, {&path}, relay_in_flight, p.spool, spooled_processes)
-                .msgs_per_s);
-        row.off.push_back(
-            measure_window(loop, to, {via_wssd.front().get()}, relay_in_flight, p.spool, processes)
-                .msgs_per_s);
-      }
-      row.ratio_to_off = ratio(median_of(row.on), median_of(row.off));
-      row.ratio_to_direct = ratio(median_of(row.on), r.direct_at_64);
+      const relay_leg on{{&path}, {spooled.pid(), hub.pid()}};
+      const auto a = alternating(loop, to, {on, one_wssd, one_direct}, relay_in_flight, p.spool,
+                                 p.spool_slices);
+      row.on = a.legs[0].msgs_per_s;
+      row.off = a.legs[1].msgs_per_s;
+      row.direct = a.legs[2].msgs_per_s;
+      row.ratio_to_off = ratio(row.on, row.off);
+      row.ratio_to_direct = ratio(row.on, row.direct);
     }
     r.spool.push_back(row);
   }
@@ -310,11 +295,12 @@ void print_table(const results& r, const plan& p, const options& o) {
               r.latency_wssd.wssd_cpu_us_per_message);
 
   std::printf(
-      "\n== Relay throughput against requests in flight (one client per path; "
-      "msg/s, median of %d; CPU us per message)\n",
-      p.curve_repeats);
-  std::printf("  %9s %10s %10s %10s %7s %9s %9s %9s\n", "in flight", "wssd", "direct", "node ws",
-              "ratio", "wssd CPU", "hub CPU w", "hub CPU d");
+      "\n== Relay throughput against requests in flight, one client per path: msg/s over %d "
+      "alternating slices of %.1f s per path; ratio wssd / direct (and its range over the "
+      "slices); CPU us per message (hub: on the wssd path, on the direct one)\n",
+      p.curve_slices, seconds(p.curve.measured));
+  std::printf("  %9s %9s %9s %9s %6s %11s %8s %8s %8s %8s\n", "in flight", "wssd", "direct",
+              "node ws", "ratio", "range", "wssd CPU", "hub, w", "hub, d", "bench, w");
   for (const auto& pt : r.curve) {
     std::string node = "-";
     if (r.node) {
@@ -322,9 +308,13 @@ void print_table(const results& r, const plan& p, const options& o) {
         if (k == pt.in_flight) node = std::to_string(static_cast<long>(rate));
       }
     }
-    std::printf("  %9d %10.0f %10.0f %10s %7.2f %9.1f %9.1f %9.1f\n", pt.in_flight,
-                median_of(pt.wssd), median_of(pt.direct), node.c_str(), median_of(pt.ratio),
-                pt.wssd_cpu_us, pt.hub_cpu_wssd_us, pt.hub_cpu_direct_us);
+    char range[32];
+    std::snprintf(range, sizeof(range), "%.2f-%.2f", pt.slice_ratios.percentile(0),
+                  pt.slice_ratios.percentile(1));
+    std::printf("  %9d %9.0f %9.0f %9s %6.2f %11s %8.1f %8.1f %8.1f %8.1f\n", pt.in_flight,
+                pt.wssd.msgs_per_s, pt.direct.msgs_per_s, node.c_str(), pt.ratio, range,
+                pt.wssd.cpu_us_per_message.wssd, pt.wssd.cpu_us_per_message.hub,
+                pt.direct.cpu_us_per_message.hub, pt.wssd.cpu_us_per_message.bench);
   }
   if (r.node) {
     std::printf("  node ws: %s\n", r.node->versions.c_str());
@@ -350,25 +340,28 @@ void print_table(const results& r, const plan& p, const options& o) {
                   s.mode.c_str());
     } else {
       std::printf("  sync %-5s  %9.0f msg/s, store off %9.0f: %.2f of store off, %.2f of direct\n",
-                  s.mode.c_str(), median_of(s.on), median_of(s.off), s.ratio_to_off,
-                  s.ratio_to_direct);
+                  s.mode.c_str(), s.on, s.off, s.ratio_to_off, s.ratio_to_direct);
     }
   }
 
   std::printf(
-      "\n== Fan-out, %zu B broadcasts (one at a time: until the last subscriber has it; "
-      "sustained: %d outstanding, lag = send until each subscriber read it)\n",
-      payload, p.fan_out.window);
-  std::printf("  %5s %-6s %9s %9s %12s %9s %9s %9s %9s\n", "subs", "path", "one p50", "one p99",
-              "deliveries/s", "lag p50", "lag p99", "wssd CPU", "hub CPU");
-  std::printf("  %5s %-6s %9s %9s %12s %9s %9s %9s %9s\n", "", "", "ms", "ms", "", "ms", "ms",
-              "us/deliv", "us/deliv");
+      "\n== Fan-out, %zu B broadcasts. one: one at a time, until the last subscriber has "
+      "it. sustained: %d broadcasts outstanding (not yet read by every subscriber); lag: "
+      "from the send until each subscriber read it. backlog: %d outstanding\n",
+      payload, p.fan_out.window, p.fan_out.backlog_window);
+  std::printf("  %5s %-6s %8s %8s %12s %8s %8s %8s %8s %8s %12s %8s\n", "subs", "path", "one p50",
+              "one p99", "sustained/s", "lag p50", "lag p99", "wssd CPU", "hub CPU", "bench",
+              "backlog/s", "lag p99");
+  std::printf("  %5s %-6s %8s %8s %12s %8s %8s %8s %8s %8s %12s %8s\n", "", "", "ms", "ms",
+              "deliveries", "ms", "ms", "us/deliv", "us/deliv", "us/deliv", "deliveries", "ms");
   for (std::size_t i = 0; i < r.fan_out_wssd.size(); ++i) {
     for (const auto* f : {&r.fan_out_wssd[i], &r.fan_out_direct[i]}) {
-      std::printf("  %5zu %-6s %9.2f %9.2f %12.0f %9.2f %9.2f %9.2f %9.2f\n", f->subscribers,
-                  f == &r.fan_out_wssd[i] ? "wssd" : "direct", f->one_p50_ms, f->one_p99_ms,
-                  f->deliveries_per_s, f->lag_p50_ms, f->lag_p99_ms, f->cpu_us_per_delivery.wssd,
-                  f->cpu_us_per_delivery.hub);
+      const auto& s = f->sustained;
+      std::printf("  %5zu %-6s %8.2f %8.2f %12.0f %8.2f %8.2f %8.2f %8.2f %8.2f %12.0f %8.1f\n",
+                  f->subscribers, f == &r.fan_out_wssd[i] ? "wssd" : "direct", f->one_p50_ms,
+                  f->one_p99_ms, s.deliveries_per_s, s.lag_p50_ms, s.lag_p99_ms,
+                  s.cpu_us_per_delivery.wssd, s.cpu_us_per_delivery.hub,
+                  s.cpu_us_per_delivery.bench, f->backlog.deliveries_per_s, f->backlog.lag_p99_ms);
     }
   }
 
@@ -411,16 +404,19 @@ void write_data(const results& r, const std::string& dir) {
         if (k == pt.in_flight) node = std::to_string(rate);
       }
     }
-    relay << pt.in_flight << '\t' << median_of(pt.wssd) << '\t' << median_of(pt.direct) << '\t'
+    relay << pt.in_flight << '\t' << pt.wssd.msgs_per_s << '\t' << pt.direct.msgs_per_s << '\t'
           << node << '\n';
   }
   std::ofstream fan(dir + "/fan_out.tsv");
   fan << "# subscribers\twssd_deliveries_per_s\tdirect_deliveries_per_s\twssd_lag_p99_ms\t"
-         "direct_lag_p99_ms\n";
+         "direct_lag_p99_ms\twssd_backlog_deliveries_per_s\tdirect_backlog_deliveries_per_s\n";
   for (std::size_t i = 0; i < r.fan_out_wssd.size(); ++i) {
-    fan << r.fan_out_wssd[i].subscribers << '\t' << r.fan_out_wssd[i].deliveries_per_s << '\t'
-        << r.fan_out_direct[i].deliveries_per_s << '\t' << r.fan_out_wssd[i].lag_p99_ms << '\t'
-        << r.fan_out_direct[i].lag_p99_ms << '\n';
+    const auto& w = r.fan_out_wssd[i];
+    const auto& d = r.fan_out_direct[i];
+    fan << w.subscribers << '\t' << w.sustained.deliveries_per_s << '\t'
+        << d.sustained.deliveries_per_s << '\t' << w.sustained.lag_p99_ms << '\t'
+        << d.sustained.lag_p99_ms << '\t' << w.backlog.deliveries_per_s << '\t'
+        << d.backlog.deliveries_per_s << '\n';
   }
 }
 
@@ -466,12 +462,12 @@ std::string summary(const results& r, const options& o) {
     }
   }
   json_line j;
-  j.number("relay_ratio", at64 ? median_of(at64->ratio) : 0, 3);
+  j.number("relay_ratio", at64 ? at64->ratio : 0, 3);
   j.number("relay_added_p50_us", r.latency_wssd.p50_us - r.latency_direct.p50_us, 1);
   j.number("hub_relay_msgs_per_s", r.hub_relay_wssd.msgs_per_s, 0);
-  j.number("wssd_cpu_us_per_msg", at64 ? at64->wssd_cpu_us : 0, 2);
-  j.number("fanout_1000_deliveries_per_s", fan ? fan->deliveries_per_s : 0, 0);
-  j.number("fanout_1000_p99_lag_ms", fan ? fan->lag_p99_ms : 0, 2);
+  j.number("wssd_cpu_us_per_msg", at64 ? at64->wssd.cpu_us_per_message.wssd : 0, 2);
+  j.number("fanout_1000_deliveries_per_s", fan ? fan->sustained.deliveries_per_s : 0, 0);
+  j.number("fanout_1000_p99_lag_ms", fan ? fan->sustained.lag_p99_ms : 0, 2);
   j.number("rss_idle_kib", r.idle ? static_cast<double>(r.idle->rss_kib) : 0, 0);
   j.number("rss_1000_subs_kib",
            fan && fan->connected ? static_cast<double>(fan->connected->rss_kib) : 0, 0);
@@ -487,7 +483,7 @@ std::string summary(const results& r, const options& o) {
                    spool_batch ? spool_batch->ratio_to_off : 0, 3);
   j.number_or_null("spool_full_vs_off", spool_full && spool_full->available,
                    spool_full ? spool_full->ratio_to_off : 0, 3);
-  j.number("relay_msgs_per_s_wssd_64", at64 ? median_of(at64->wssd) : 0, 0);
+  j.number("relay_msgs_per_s_wssd_64", at64 ? at64->wssd.msgs_per_s : 0, 0);
   j.number("relay_msgs_per_s_direct_64", r.direct_at_64, 0);
   j.number_or_null("relay_msgs_per_s_node_64", node_at_64.has_value(), node_at_64.value_or(0), 0);
   j.number("relay_ack_p50_us_wssd", r.latency_wssd.p50_us, 1);
@@ -496,8 +492,11 @@ std::string summary(const results& r, const options& o) {
   j.number("hub_relay_direct_msgs_per_s", r.hub_relay_direct.msgs_per_s, 0);
   j.number("hub_relay_wssd_cpu_us_per_msg", r.hub_relay_wssd.cpu_us_per_message.wssd, 2);
   j.number("wssd_cpu_us_per_msg_1_in_flight", r.latency_wssd.wssd_cpu_us_per_message, 2);
-  j.number("fanout_1000_direct_deliveries_per_s", fan_direct ? fan_direct->deliveries_per_s : 0, 0);
-  j.number("fanout_1000_one_p99_ms", fan ? fan->one_p99_ms : 0, 2);
+  j.number("fanout_1000_direct_deliveries_per_s",
+           fan_direct ? fan_direct->sustained.deliveries_per_s : 0, 0);
+  j.number("fanout_1000_backlog_deliveries_per_s", fan ? fan->backlog.deliveries_per_s : 0, 0);
+  j.number("fanout_1000_wssd_cpu_us_per_delivery",
+           fan ? fan->sustained.cpu_us_per_delivery.wssd : 0, 3);
   j.number("rss_1000_subs_after_load_kib",
            fan && fan->after_load ? static_cast<double>(fan->after_load->rss_kib) : 0, 0);
   j.number("start_fresh_ms", r.lifecycle.first_start_ms, 1);
