@@ -2,7 +2,7 @@
 # bench/make_docs.sh [--wait-load LOAD]
 #
 # Regenerates docs/benchmarks.md and docs/bench/*.png: one full bench/run.sh (its output and
-# data kept in build-bench/bench-docs/), the micro-benchmarks, gnuplot, and
+# data kept in build-bench/bench-docs/), the micro-benchmarks, bench/profile.sh, gnuplot, and
 # bench/render_docs.py over bench/benchmarks.md.in. --wait-load LOAD first waits (at most 10
 # minutes) until the 1-minute load is below LOAD: the docs' figures should come from a quiet
 # machine (try 1.0).
@@ -36,8 +36,9 @@ wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.0f s", e - s }
 
 nice cmake --build "$build" -j 2 --target wssd_micro_bench >/dev/null
 "$build/bench/wssd_micro_bench" 2>&1 | tee "$out/micro.txt"
+"$root/bench/profile.sh" | tee "$out/profile.txt"
 
 gnuplot -e "data='$out/data'; out='$root/docs/bench'" "$root/bench/plots.gp"
 python3 "$root/bench/render_docs.py" "$root/bench/benchmarks.md.in" "$out/run.txt" \
-  "$out/micro.txt" "$wall" >"$root/docs/benchmarks.md"
+  "$out/micro.txt" "$out/profile.txt" "$wall" >"$root/docs/benchmarks.md"
 echo "wrote docs/benchmarks.md and docs/bench/{relay,fan_out,fan_out_lag}.png (run: $wall)" >&2
