@@ -86,7 +86,7 @@ echo "\$ $bench --profile $messages --in-flight 64 --wrap 'valgrind --tool=callg
 "$bench" --profile "$messages" --in-flight 64 \
   --wrap "$(command -v valgrind) --tool=callgrind --instr-atstart=no --callgrind-out-file=$out/callgrind.%p" \
   --around "$self --hook callgrind" >"$out/callgrind-run.txt" 2>&1 || { cat "$out/callgrind-run.txt" >&2; exit 1; }
-profile=$(find "$out" -name 'callgrind.*.1' | head -n1)
+profile=$(find "$out" -name 'callgrind.*.1' -print -quit)
 python3 "$root/bench/callgrind_summary.py" "$profile" "$messages" | tee "$out/callgrind-summary.txt"
 
 for k in 64 1; do
@@ -108,10 +108,10 @@ echo "## where wssd's time goes, kernel and user (perf record -e cpu-clock, 64 i
 if "$bench" --profile "$messages" --in-flight 64 --around "$self --hook perf" >/dev/null 2>&1 &&
   [[ -s $out/perf.data ]]; then
   perf report -i "$out/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -n 8
+    awk '!/^#/ && NF && ++n <= 8'
   echo "  top symbols:"
   perf report -i "$out/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -n 15 | cut -c1-120
+    awk '!/^#/ && NF && ++n <= 15' | cut -c1-120
 else
   echo "  perf record does not work here"
 fi
