@@ -11,6 +11,7 @@
 
 #include "bench/ratio_reporter.hpp"
 #include "daemon/service/event_log.hpp"
+#include "proto/events.hpp"
 #include "proto/local_protocol.hpp"
 #include "proto/wss_codec.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 
 namespace json = boost::json;
 using line_ptr = std::shared_ptr<const std::string>;
+namespace events = wssd::proto::events;
 
 // Private ids are hex SHA-256 digests.
 const std::string peer_id(64, 'a');
@@ -27,25 +29,26 @@ json::value typical_data() {
   return json::object{{"move", "e2e4"}, {"clock", 299712}};
 }
 
-wssd::event typical_message_event() {
-  return {"message", peer_id, {{"kind", "direct"}, {"from", peer_id}, {"data", typical_data()}}};
+wssd::proto::event typical_message_event() {
+  return events::message{wssd::proto::message_kind::direct, peer_id, typical_data()};
 }
 
 // What fan-out does to a local client's queue: the line waits there until written, then goes.
 struct subscriber_queue {
-  std::deque<line_ptr> lines;
+  std::deque<wssd::event_ptr> lines;
 };
 
 void drain(std::vector<subscriber_queue>& subscribers) {
   for (auto& s : subscribers) s.lines.clear();
 }
 
-// wssd's way: event_log::append serialises once; every subscriber queues the same buffer.
+// wssd's way: event_log::append serialises once into the ring's record; every subscriber
+// holds the same record.
 void BM_serialise_once(benchmark::State& state) {
   std::vector<subscriber_queue> subscribers(static_cast<std::size_t>(state.range(0)));
-  wssd::event_log log(ring_capacity);
-  log.listen([&](const wssd::event_ptr& e) {
-    for (auto& s : subscribers) s.lines.push_back(e->line);
+  wssd::event_log log(wssd::ring_limits{ring_capacity});
+  log.listen([&](const wssd::event_log::appended& a) {
+    for (auto& s : subscribers) s.lines.push_back(a.record);
   });
   for (auto _ : state) {
     log.append(typical_message_event());
@@ -54,23 +57,17 @@ void BM_serialise_once(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-// The alternative: the same params object, serialised again for every subscriber. The
-// notification object is built once, so this is the cheapest form of per-subscriber work.
+// The alternative: the same event, encoded again for every subscriber.
 void BM_serialise_per_subscriber(benchmark::State& state) {
-  std::vector<subscriber_queue> subscribers(static_cast<std::size_t>(state.range(0)));
+  std::vector<std::deque<line_ptr>> subscribers(static_cast<std::size_t>(state.range(0)));
   std::uint64_t seq = 0;
   for (auto _ : state) {
-    auto e = typical_message_event();
-    json::object params{{"seq", ++seq}, {"type", e.type}};
-    for (auto& [key, value] : e.fields) params[key] = std::move(value);
-    const json::object notification{
-        {"jsonrpc", "2.0"}, {"method", "event"}, {"params", std::move(params)}};
+    const auto e = typical_message_event();
+    ++seq;
     for (auto& s : subscribers) {
-      auto line = json::serialize(notification);
-      line += '\n';
-      s.lines.push_back(std::make_shared<const std::string>(std::move(line)));
+      s.push_back(std::make_shared<const std::string>(wssd::proto::encode_event_line(seq, e)));
     }
-    drain(subscribers);
+    for (auto& s : subscribers) s.clear();
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

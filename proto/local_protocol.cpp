@@ -38,11 +38,12 @@ boost::system::result<local_request, bad_request> parse_local_request(std::strin
     return bad_request{id, {error_code::invalid_request, "method must be a string", {}}};
   }
   r.method = std::string(method->as_string());
-  if (const auto* params = object->if_contains("params")) {
+  if (auto* params = object->if_contains("params")) {
     if (!params->is_object() && !params->is_null()) {
       return bad_request{id, {error_code::invalid_params, "params must be an object", {}}};
     }
-    if (params->is_object()) r.params = params->as_object();
+    // Moved, not copied: params hold the payload.
+    if (params->is_object()) r.params = std::move(params->as_object());
   }
   return r;
 }

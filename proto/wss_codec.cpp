@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 namespace wssd::proto {
 
@@ -11,13 +12,6 @@ namespace {
 
 json::object token_params(const session_tokens& tokens) {
   return {{"user_token", tokens.user_token}, {"server_token", tokens.server_token}};
-}
-
-json::array string_array(const std::vector<std::string>& items) {
-  json::array a;
-  a.reserve(items.size());
-  for (const auto& s : items) a.emplace_back(s);
-  return a;
 }
 
 std::optional<std::string> optional_string(const json::object& o, std::string_view key) {
@@ -100,8 +94,35 @@ std::string connect_request(const json::value& id, const session_tokens& tokens,
 
 namespace {
 
-std::string member(std::string_view key, const json::value& value) {
-  return json::serialize(key) + ":" + json::serialize(value);
+// Every relayed message is framed by these: they write into the request itself, with no
+// temporary json::value or string per member (the profile's allocations per message).
+template <class T>
+void append_json(std::string& out, const T& what) {
+  json::serializer sr;
+  sr.reset(what);
+  while (!sr.done()) {
+    const auto used = out.size();
+    out.resize(std::max(out.capacity(), used + 64));
+    out.resize(used + sr.read(out.data() + used, out.size() - used).size());
+  }
+}
+
+void append_string(std::string& out, std::string_view s) {
+  append_json(out, json::string_view(s.data(), s.size()));
+}
+
+void append_value(std::string& out, const json::value& v) {
+  append_json(out, &v);
+}
+
+// {"rcp":["a","b"]}: a bare array would be silently ignored by the server.
+void append_recipients(std::string& out, const std::vector<std::string>& ids) {
+  out += R"({"rcp":[)";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, ids[i]);
+  }
+  out += "]}";
 }
 
 }  // namespace
@@ -127,37 +148,47 @@ std::optional<command_kind> command_kind_from(std::string_view name) {
 }
 
 command direct_command(const std::vector<std::string>& to, const json::value& data) {
-  command c{command_kind::direct, R"("type":"direct",)", {}};
-  c.body += member("to", json::object{{"rcp", string_array(to)}});
-  if (!data.is_null()) c.body += "," + member("data", data);
+  command c{command_kind::direct, R"("type":"direct","to":)", {}};
+  append_recipients(c.body, to);
+  if (!data.is_null()) {
+    c.body += R"(,"data":)";
+    append_value(c.body, data);
+  }
   return c;
 }
 
 command broadcast_command(const json::value& data, const std::vector<std::string>& exclude) {
   command c{command_kind::broadcast, R"("type":"broadcast")", {}};
-  // A bare array would be silently ignored by the server: always wrap it in {rcp}.
-  if (!exclude.empty())
-    c.body += "," + member("exclude", json::object{{"rcp", string_array(exclude)}});
-  if (!data.is_null()) c.body += "," + member("data", data);
+  if (!exclude.empty()) {
+    c.body += R"(,"exclude":)";
+    append_recipients(c.body, exclude);
+  }
+  if (!data.is_null()) {
+    c.body += R"(,"data":)";
+    append_value(c.body, data);
+  }
   return c;
 }
 
 command set_private_id_command(std::string_view private_id) {
-  return {command_kind::set_private_id,
-          R"("action":"setPID",)" + member("privateID", json::string(private_id)),
-          std::string(private_id)};
+  command c{command_kind::set_private_id, R"("action":"setPID","privateID":)",
+            std::string(private_id)};
+  append_string(c.body, private_id);
+  return c;
 }
 
 std::string request_for(const json::value& id, const session_tokens& tokens, const command& c) {
-  std::string out = R"({"jsonrpc":"2.0","id":)";
-  out += json::serialize(id);
+  std::string out;
+  out.reserve(128 + tokens.user_token.size() + tokens.server_token.size() + c.body.size());
+  out += R"({"jsonrpc":"2.0","id":)";
+  append_value(out, id);
   out += c.kind == command_kind::set_private_id ? R"(,"method":"WSS_Session")"
                                                 : R"(,"method":"WSS_Send")";
-  out += R"(,"params":{)";
-  out += member("user_token", json::string(tokens.user_token));
-  out += ",";
-  out += member("server_token", json::string(tokens.server_token));
-  out += ",";
+  out += R"(,"params":{"user_token":)";
+  append_string(out, tokens.user_token);
+  out += R"(,"server_token":)";
+  append_string(out, tokens.server_token);
+  out += ',';
   out += c.body;
   out += "}}";
   return out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <optional>
 
 namespace wssd::proto {
@@ -120,6 +121,24 @@ TEST(wss_codec, a_commands_size_is_its_body_and_tokens_are_escaped) {
   EXPECT_EQ(c.body, R"("type":"direct","to":{"rcp":["p1"]},"data":"x")");
   const auto text = request_for(1, {"u\"t", "s"}, c);
   EXPECT_EQ(json::parse(text).at("params").at("user_token"), "u\"t");
+}
+
+// The request is serialised straight into its string, piece by piece: every payload size comes
+// out whole and exactly as the server has always seen it.
+TEST(wss_codec, a_request_is_written_whole_whatever_the_payload_size) {
+  for (const std::size_t n : {0, 1, 63, 64, 65, 1000, 100000}) {
+    const json::value data(std::string(n, 'x') + "\"\\\n\u00e9\U0001F600");
+    const auto text = request_for("id", tokens, direct_command({"p1", "p\"2"}, data));
+    EXPECT_EQ(text, R"({"jsonrpc":"2.0","id":"id","method":"WSS_Send","params":{)"
+                    R"("user_token":"user-tok","server_token":"server-tok","type":"direct",)"
+                    R"("to":{"rcp":["p1","p\"2"]},"data":)" +
+                        json::serialize(data) + "}}")
+        << n;
+  }
+  EXPECT_EQ(request_for(2, tokens, set_private_id_command("a\"b")),
+            R"({"jsonrpc":"2.0","id":2,"method":"WSS_Session","params":{)"
+            R"("user_token":"user-tok","server_token":"server-tok",)"
+            R"("action":"setPID","privateID":"a\"b"}})");
 }
 
 TEST(wss_codec, set_private_id_command_carries_the_private_id) {
