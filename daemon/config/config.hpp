@@ -57,6 +57,10 @@ struct spool_config {
   seconds journal_age{7 * 24 * 3600};
 };
 
+struct metrics_config {
+  std::string listen;  // daemon/config/listen_address.hpp; empty: no listener
+};
+
 struct config {
   std::string server;         // ws:// or wss:// (required)
   std::string handshake_url;  // http(s):// for an HTTP-POST handshake; empty: on the WebSocket
@@ -79,6 +83,7 @@ struct config {
   std::size_t max_message = 16 * 1024 * 1024;
   spool_config spool;
   seconds consumer_ttl{7 * 24 * 3600};  // a durable consumer unused this long is dropped
+  metrics_config metrics;
 };
 
 // Applies a JSON-with-comments document over `base`. Every problem is reported, each naming the
