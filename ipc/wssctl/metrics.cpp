@@ -20,7 +20,7 @@ class metrics final : public verb {
         [](const json::value& v) {
           if (const auto* text = v.is_object() ? v.as_object().if_contains("text") : nullptr;
               text && text->is_string()) {
-            std::cout << text->as_string();
+            std::cout << std::string_view(text->as_string());  // as it is, not as JSON
           }
         });
   }
