@@ -131,7 +131,9 @@ proto::parsed<std::unique_ptr<metrics_listener>> metrics_listener::open(asio::io
 proto::parsed<bool> metrics_listener::bind(const listen_address& where) {
   protocol::endpoint endpoint;
   if (const auto* tcp = std::get_if<tcp_listen_address>(&where)) {
-    const auto ip = asio::ip::make_address(tcp->ip);
+    asio::error_code parse_ec;
+    const auto ip = asio::ip::make_address(tcp->ip, parse_ec);
+    if (parse_ec) return proto::failure{"metrics.listen: " + tcp->ip + ": " + parse_ec.message()};
     endpoint = asio::ip::tcp::endpoint(ip, tcp->port);
     name_ = (ip.is_v6() ? "[" + tcp->ip + "]" : tcp->ip) + ":" + std::to_string(tcp->port);
   } else {
