@@ -9,6 +9,7 @@ wssd_packages=(
   libssl-dev libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev
   dbus systemd util-linux openssl scdoc clang libclang-rt-14-dev
   socat jq  # examples/shell, run by tests/examples
+  python3-prometheus-client  # parses /metrics in tests/integration/ipc/metrics_test.cpp
 )
 # What tests/package/install_test.sh needs on top (tools/test.sh adds them with
 # WSSD_INSTALL_TEST=1): dpkg-buildpackage with debhelper (which provides

@@ -81,7 +81,7 @@ int run(wssd::config running, bool foreground, int argc, char** argv) {
       return 1;
     }
     store = std::move(*opened);
-    durable = {store.get(), store.get(), store.get(), store.get()};
+    durable = {store.get(), store.get(), store.get(), store.get(), store.get()};
     spdlog::info("durable store {} (sync {}): {} events journalled", store->path(),
                  wssd::to_string(running.spool.sync), store->journal_events());
   }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "daemon/common/user_db.hpp"
+#include "daemon/config/listen_address.hpp"
 #include "daemon/config/url.hpp"
 
 namespace wssd {
@@ -225,7 +226,9 @@ void describe_config(object_reader& r, config& c) {
             .on("journal_bytes", s.count(c.spool.journal_bytes, 64 * 1024, std::size_t(1) << 40))
             .on("journal_age", s.duration(c.spool.journal_age, 60, 86400 * 366));
       }))
-      .on("consumer_ttl", r.duration(c.consumer_ttl, 60, 86400 * 366));
+      .on("consumer_ttl", r.duration(c.consumer_ttl, 60, 86400 * 366))
+      .on("metrics",
+          r.object([&c](object_reader& m) { m.on("listen", m.string(c.metrics.listen)); }));
 }
 
 // Entries are users ("alice", "1000") or groups ("@wssd", "@100"); numbers must be ids.
@@ -322,6 +325,11 @@ std::vector<std::string> validate(const config& c) {
   if (all_digits(c.ipc.group) && !numeric_id(c.ipc.group)) {
     errors.push_back("ipc.group: group id " + c.ipc.group + " is out of range");
   }
+  if (!c.metrics.listen.empty()) {
+    if (auto address = parse_listen_address(c.metrics.listen); !address) {
+      errors.push_back("metrics.listen: " + address.error().what);
+    }
+  }
   return errors;
 }
 
@@ -359,6 +367,7 @@ const restart_key restart_keys[] = {
     WSSD_RESTART_KEY("spool.journal_events", spool.journal_events),
     WSSD_RESTART_KEY("spool.journal_bytes", spool.journal_bytes),
     WSSD_RESTART_KEY("spool.journal_age", spool.journal_age),
+    WSSD_RESTART_KEY("metrics.listen", metrics.listen),  // the listener was bound at start
 };
 
 #undef WSSD_RESTART_KEY

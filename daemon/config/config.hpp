@@ -57,6 +57,10 @@ struct spool_config {
   seconds journal_age{7 * 24 * 3600};
 };
 
+struct metrics_config {
+  std::string listen;  // daemon/config/listen_address.hpp; empty: no listener
+};
+
 struct config {
   // --instance NAME, empty for the default instance. Not a key: it picks the file (NAME.conf)
   // and, unless configured, the socket, the state directory and the D-Bus name.
@@ -82,6 +86,7 @@ struct config {
   std::size_t max_message = 16 * 1024 * 1024;
   spool_config spool;
   seconds consumer_ttl{7 * 24 * 3600};  // a durable consumer unused this long is dropped
+  metrics_config metrics;
 };
 
 // Applies a JSON-with-comments document over `base`. Every problem is reported, each naming the

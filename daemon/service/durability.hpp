@@ -16,6 +16,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/service/event_record.hpp"
+#include "daemon/service/latency_histogram.hpp"
 #include "proto/jsonrpc.hpp"
 #include "proto/wss_codec.hpp"
 
@@ -87,6 +88,22 @@ class submit_store {
   virtual void remember(const submit_outcome& s) = 0;
   virtual void forget_before(wall_clock::time_point t) = 0;
   virtual std::vector<submit_outcome> load_submits() = 0;
+};
+
+// What the store says of itself, for metrics.
+struct store_report {
+  std::uint64_t file_bytes = 0;      // the database and its write-ahead log, on disk
+  std::uint64_t journal_events = 0;  // kept now
+  std::uint64_t journal_bytes = 0;   // their lines' bytes
+  std::uint64_t journalled = 0;      // events written since wssd started
+  std::uint64_t failed_commits = 0;  // since wssd started (a full disk)
+  latency_histogram commit_latency;  // of each COMMIT, fsync included when there is one
+};
+
+class store_health {
+ public:
+  virtual ~store_health() = default;
+  virtual store_report report() const = 0;
 };
 
 }  // namespace wssd

@@ -180,10 +180,18 @@ void outbox::answered(iterator it, proto::rpc_result<boost::json::value> outcome
 // it (an in-flight one again: at least once).
 void outbox::finish(iterator it, proto::rpc_result<boost::json::value> outcome) {
   if (spool_ && it->spool_id != 0 && !stopping_) spool_->remove(it->spool_id);
+  if (!outcome && outcome.error().code != proto::wssd_error::expired) ++failed_;
   auto done = std::move(it->done);
   bytes_ -= it->bytes;
   entries_.erase(it);
   done(std::move(outcome));
+}
+
+// Entries are in the order they were accepted; each was accepted its TTL before its deadline.
+clock::duration outbox::oldest_age() const {
+  if (entries_.empty()) return clock::duration::zero();
+  const auto& e = entries_.front();
+  return std::max(clock::duration::zero(), clock::now() - (e.deadline - to_duration(e.ttl)));
 }
 
 void outbox::arm_expiry() {

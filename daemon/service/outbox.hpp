@@ -48,6 +48,11 @@ class outbox {
   std::size_t depth() const { return entries_.size(); }
   std::size_t bytes() const { return bytes_; }
   std::uint64_t expired() const { return expired_; }
+  // Commands that ended with an error other than expiry (refused by the server, unanswered,
+  // not spooled, stopping).
+  std::uint64_t failed() const { return failed_; }
+  // How long the oldest command has waited; zero when there is none.
+  std::chrono::steady_clock::duration oldest_age() const;
 
  private:
   struct entry {
@@ -83,6 +88,7 @@ class outbox {
   std::size_t in_flight_ = 0;
   std::size_t in_flight_bytes_ = 0;
   std::uint64_t expired_ = 0;
+  std::uint64_t failed_ = 0;
   bool stopping_ = false;
   bool awaiting_commit_ = false;
   std::optional<std::chrono::steady_clock::time_point> expiry_armed_;

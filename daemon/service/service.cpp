@@ -89,15 +89,20 @@ service::status_report service::status() const {
   r.peers = session_.peers().size();
   r.uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+  if (const auto since = session_.online_since())
+    r.online_for = std::chrono::steady_clock::now() - *since;
   r.counters = session_.counters();
   r.expired = outbox_.expired();
+  r.failed = outbox_.failed();
   r.queue_depth = outbox_.depth();
   r.queue_bytes = outbox_.bytes();
+  r.queue_oldest = outbox_.oldest_age();
   r.seq = events_.last_seq();
   r.ring_events = events_.size();
   r.ring_bytes = events_.bytes();
   r.first_seq = events_.first_seq();
   r.consumers = consumers_.list();
+  if (durable_.health) r.store = durable_.health->report();
   return r;
 }
 

@@ -32,6 +32,7 @@ class service {
     command_spool* spool = nullptr;
     consumer_store* consumers = nullptr;
     submit_store* submits = nullptr;
+    store_health* health = nullptr;
   };
 
   // `state` is the state directory, already taken (locked) by this daemon.
@@ -49,15 +50,19 @@ class service {
     std::string private_id;  // empty before the first session
     std::size_t peers = 0;
     std::chrono::seconds uptime{0};
+    std::chrono::duration<double> online_for{0};  // zero unless online
     session_counters counters;
     std::uint64_t expired = 0;  // commands that waited in the outbox past their TTL
+    std::uint64_t failed = 0;   // commands that ended with another error
     std::size_t queue_depth = 0;
     std::size_t queue_bytes = 0;
+    std::chrono::duration<double> queue_oldest{0};  // how long the oldest command waited
     std::uint64_t seq = 0;
     std::size_t ring_events = 0;
     std::size_t ring_bytes = 0;
     std::uint64_t first_seq = 0;  // the oldest event still to be had (ring or journal)
     std::vector<consumer_registry::report> consumers;
+    std::optional<store_report> store;  // with the durable store
   };
   status_report status() const;
   const peer_table& peers() const { return session_.peers(); }

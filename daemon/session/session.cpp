@@ -32,6 +32,30 @@ std::string describe(const proto::rpc_error& e) {
 
 }  // namespace
 
+std::string_view to_string(link_loss why) {
+  switch (why) {
+    case link_loss::dropped:
+      return "dropped";
+    case link_loss::connect_failed:
+      return "connect_failed";
+    case link_loss::connect_timeout:
+      return "connect_timeout";
+    case link_loss::handshake_failed:
+      return "handshake_failed";
+    case link_loss::server_busy:
+      return "server_busy";
+    case link_loss::ping_timeout:
+      return "ping_timeout";
+    case link_loss::message_too_big:
+      return "message_too_big";
+    case link_loss::stale_session:
+      return "stale_session";
+    case link_loss::requested:
+      return "requested";
+  }
+  return "dropped";
+}
+
 session::session(asio::io_context& io, const config& c, std::unique_ptr<transport> link,
                  state_store* store, event_sink on_event, state_sink on_state)
     : io_(io),
@@ -46,6 +70,7 @@ session::session(asio::io_context& io, const config& c, std::unique_ptr<transpor
           io, [this] { return link_->ping(); },
           [this](std::string why) {
             spdlog::warn("{}", why);
+            closing_because_ = link_loss::ping_timeout;
             link_->abort();
           }),
       connect_timer_(io),
@@ -77,11 +102,15 @@ void session::stop(std::function<void()> done) {
 }
 
 void session::reconnect(std::string reason) {
+  reconnect(link_loss::requested, std::move(reason));
+}
+
+void session::reconnect(link_loss why, std::string reason) {
   if (state_ == session_state::stopped) return;
   spdlog::info("reconnecting: {}", reason);
   if (link_up_) {
     reconnect_now_ = true;
-    link_->close(reason);
+    drop_link(why, reason);
     return;
   }
   // Waiting in backoff: a request to reconnect shortens the wait, but attempts stay at least
@@ -111,6 +140,7 @@ void session::connect_now() {
   tokens_ = {proto::random_token(), ""};  // fresh per attempt: a leaked slot keeps its token
   overloaded_ = false;
   reconnect_now_ = false;
+  closing_because_.reset();
   link_up_ = true;
   last_attempt_ = clock::now();
   set_state(session_state::connecting, "connecting to " + config_.server);
@@ -119,6 +149,7 @@ void session::connect_now() {
     if (ec || (state_ != session_state::connecting && state_ != session_state::handshaking)) return;
     spdlog::warn("no session after {}: giving up this attempt",
                  format_seconds(config_.connect_timeout));
+    closing_because_ = link_loss::connect_timeout;
     link_->abort();
   });
   link_->connect(
@@ -241,7 +272,12 @@ void session::adopt_private_id(const std::string& private_id) {
 void session::handshake_failed(const std::string& what, bool overloaded) {
   spdlog::error("{}", what);
   overloaded_ = overloaded;
-  link_->close("handshake failed");
+  drop_link(overloaded ? link_loss::server_busy : link_loss::handshake_failed, "handshake failed");
+}
+
+void session::drop_link(link_loss why, const std::string& reason) {
+  closing_because_ = why;
+  link_->close(reason);
 }
 
 void session::on_close(transport::closed closed) {
@@ -261,6 +297,10 @@ void session::on_close(transport::closed closed) {
     if (auto done = std::move(on_stopped_)) done();
     return;
   }
+  auto why = closing_because_.value_or(
+      state_ == session_state::connecting ? link_loss::connect_failed : link_loss::dropped);
+  if (closed.message_too_big) why = link_loss::message_too_big;
+  ++counters_.link_losses[static_cast<std::size_t>(why)];
   const bool stayed_online =
       state_ == session_state::online &&
       clock::now() - online_since_ >= to_duration(config_.backoff.reset_after);
@@ -288,6 +328,7 @@ void session::schedule_connect(seconds delay, const std::string& reason) {
 // ---- Frames from the server ----
 
 void session::on_message(std::string_view text) {
+  counters_.bytes_in += text.size();
   auto frame = proto::decode_frame(text);
   if (!frame) {
     ++counters_.bad_frames;
@@ -324,7 +365,7 @@ void session::handle_push(proto::push p) {
     }
     emit(proto::events::peer_private_id{ch->old_id, ch->new_id});
   } else if (auto* m = std::get_if<proto::peer_message>(&p)) {
-    ++counters_.messages_in;
+    ++counters_.messages_in[m->kind];
     emit(proto::events::message{m->kind, std::move(m->from), std::move(m->data)});
   } else if (auto* u = std::get_if<proto::server_update>(&p)) {
     emit(proto::events::update{std::move(u->from), std::move(u->data)});
@@ -335,7 +376,8 @@ void session::on_peer_disconnected(const std::string& pid) {
   if (pid == private_id_) {
     // The server dropped a stale session that carried our id, and told every peer we left.
     // A fresh session that claims the id again makes us visible to them once more.
-    return reconnect("the server dropped a stale session holding our private id");
+    return reconnect(link_loss::stale_session,
+                     "the server dropped a stale session holding our private id");
   }
   if (peers_.remove(pid)) emit(proto::events::peer_disconnect{pid});
 }
@@ -344,11 +386,13 @@ void session::on_peer_disconnected(const std::string& pid) {
 
 void session::request(const request_builder& build, reply done) {
   const auto id = requests_.next_id();
-  if (auto ec = link_->send(build(id))) {
+  const auto frame = build(id);
+  if (auto ec = link_->send(frame)) {
     return post_reply(io_, std::move(done),
                       make_error(proto::wssd_error::connection_lost,
                                  "cannot send to the server: " + ec.message()));
   }
+  counters_.bytes_out += frame.size();
   requests_.add(id, std::move(done), config_.request_timeout);
 }
 
@@ -358,7 +402,11 @@ void session::submit(const proto::command& c, reply done) {
   auto on_answer = [this, kind = c.kind,
                     done = std::move(done)](proto::rpc_result<json::value> outcome) {
     if (!outcome || kind != proto::command_kind::set_private_id) {
-      if (outcome) ++counters_.messages_out;
+      if (outcome) {
+        ++counters_
+              .messages_out[kind == proto::command_kind::direct ? proto::message_kind::direct
+                                                                : proto::message_kind::broadcast];
+      }
       return done(std::move(outcome));
     }
     // Only the id the server confirmed is ours; an answer without one changes nothing.
@@ -394,6 +442,11 @@ void session::command(const request_builder& build, reply done) {
 }
 
 // ---- Helpers ----
+
+std::optional<clock::time_point> session::online_since() const {
+  if (!online()) return std::nullopt;
+  return online_since_;
+}
 
 void session::set_state(session_state s, std::string reason) {
   if (s == state_ && s != session_state::backoff) return;

@@ -7,6 +7,7 @@
 // backoff: only a session that stayed online for backoff.reset_after may reconnect at once.
 #pragma once
 
+#include <array>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <boost/json/value.hpp>
@@ -31,10 +32,38 @@ namespace wssd {
 
 using proto::session_state;
 
+// Why a link went down while the session was to stay up: each is followed by a reconnect.
+enum class link_loss {
+  dropped,           // the server or the network closed it
+  connect_failed,    // it never opened
+  connect_timeout,   // no session within connect_timeout
+  handshake_failed,  // the server refused the handshake or the connect
+  server_busy,       // -32001 to the handshake: the per-IP table is full
+  ping_timeout,      // no pong within ping_timeout
+  message_too_big,   // a message over max_message (Close 1009)
+  stale_session,     // the server dropped a stale session holding our id
+  requested,         // a local client's reconnect
+};
+inline constexpr std::size_t link_loss_count = 9;
+std::string_view to_string(link_loss why);
+
+// Messages counted by kind (direct, broadcast).
+struct message_counts {
+  std::array<std::uint64_t, 2> by_kind{};
+  std::uint64_t& operator[](proto::message_kind k) { return by_kind[static_cast<std::size_t>(k)]; }
+  std::uint64_t operator[](proto::message_kind k) const {
+    return by_kind[static_cast<std::size_t>(k)];
+  }
+  std::uint64_t total() const { return by_kind[0] + by_kind[1]; }
+};
+
 struct session_counters {
-  std::uint64_t messages_in = 0;
-  std::uint64_t messages_out = 0;
-  std::uint64_t reconnects = 0;          // times the session came back online after a loss
+  message_counts messages_in;
+  message_counts messages_out;  // sends and broadcasts the server answered ok
+  std::uint64_t bytes_in = 0;   // WebSocket message payloads, both ways
+  std::uint64_t bytes_out = 0;
+  std::uint64_t reconnects = 0;  // times the session came back online after a loss
+  std::array<std::uint64_t, link_loss_count> link_losses{};  // by link_loss
   std::uint64_t bad_frames = 0;          // frames from the server that made no sense
   std::uint64_t oversized_messages = 0;  // messages over max_message (each cost the link)
 };
@@ -72,6 +101,8 @@ class session {
   const std::string& server() const { return config_.server; }
   const peer_table& peers() const { return peers_; }
   const session_counters& counters() const { return counters_; }
+  // When the session went online; nullopt unless it is.
+  std::optional<std::chrono::steady_clock::time_point> online_since() const;
 
  private:
   void connect_now();
@@ -83,7 +114,9 @@ class session {
   void on_connected(proto::rpc_result<boost::json::value> outcome);
   void claim_identity(const std::string& assigned);
   void go_online();
+  void reconnect(link_loss why, std::string reason);
   void handshake_failed(const std::string& what, bool overloaded = false);
+  void drop_link(link_loss why, const std::string& reason);
   void handle_push(proto::push p);
   void on_peer_disconnected(const std::string& pid);
   void adopt_private_id(const std::string& private_id);
@@ -105,9 +138,10 @@ class session {
   state_sink on_state_;
 
   session_state state_ = session_state::offline;
-  bool link_up_ = false;        // between link_->connect() and on_close
-  bool reconnect_now_ = false;  // the link is being closed to connect again at once
-  bool overloaded_ = false;     // the server said -32001 to the handshake
+  bool link_up_ = false;                      // between link_->connect() and on_close
+  bool reconnect_now_ = false;                // the link is being closed to connect again at once
+  bool overloaded_ = false;                   // the server said -32001 to the handshake
+  std::optional<link_loss> closing_because_;  // wssd closed the link, for this
   std::function<void()> on_stopped_;
 
   proto::session_tokens tokens_;

@@ -260,8 +260,9 @@ void store::commit() {
   if (!in_transaction_) return;
   in_transaction_ = false;
   std::optional<proto::failure> failed = std::exchange(doomed_, std::nullopt);
-  if (!failed) failed = sqlite::exec(db_.get(), "COMMIT");
+  if (!failed) failed = commit_statement();
   if (failed) {
+    ++failed_commits_;
     sqlite::exec(db_.get(), "ROLLBACK");
     note_failure(*failed);
   } else {
@@ -293,7 +294,7 @@ void store::sync_now() {
     set_meta_.bind(1, std::string_view("synced_ms"))
         .bind(2, std::to_string(to_ms(wall_clock::now())));
     failed = set_meta_.run("note the sync");
-    if (!failed) failed = sqlite::exec(db_.get(), "COMMIT");
+    if (!failed) failed = commit_statement();
     if (failed) sqlite::exec(db_.get(), "ROLLBACK");
   }
   if (failed) note_failure(*failed);
@@ -311,6 +312,28 @@ std::optional<proto::failure> store::flush() {
 void store::after_commit(std::function<void(std::optional<proto::failure>)> then) {
   if (!in_transaction_) return then(failing_);
   waiting_commit_.push_back(std::move(then));
+}
+
+std::optional<proto::failure> store::commit_statement() {
+  const auto start = std::chrono::steady_clock::now();
+  auto failed = sqlite::exec(db_.get(), "COMMIT");
+  commit_latency_.observe(std::chrono::steady_clock::now() - start);
+  return failed;
+}
+
+store_report store::report() const {
+  store_report r;
+  for (const auto* suffix : {"", "-wal"}) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path_ + suffix, ec);
+    if (!ec) r.file_bytes += size;
+  }
+  r.journal_events = journal_count_;
+  r.journal_bytes = journal_bytes_;
+  r.journalled = journalled_;
+  r.failed_commits = failed_commits_;
+  r.commit_latency = commit_latency_;
+  return r;
 }
 
 void store::note_failure(const proto::failure& f) {
@@ -335,6 +358,7 @@ std::vector<event_ptr> store::append(const event_record& r, wall_clock::time_poi
   if (journal_count_ == 0) first_seq_ = r.seq;
   last_seq_ = r.seq;
   ++journal_count_;
+  ++journalled_;
   journal_bytes_ += r.line.size();
   set_meta_.bind(1, std::string_view("last_seq")).bind(2, std::to_string(last_seq_));
   set_meta_.run("keep the last seq");

@@ -30,7 +30,8 @@ namespace wssd {
 class store final : public event_journal,
                     public command_spool,
                     public consumer_store,
-                    public submit_store {
+                    public submit_store,
+                    public store_health {
  public:
   // Opens (or creates) DIR/store.db. What had to be done to a damaged file is in `notes`.
   static proto::parsed<std::unique_ptr<store>> open(asio::io_context& io, const std::string& dir,
@@ -45,6 +46,9 @@ class store final : public event_journal,
   std::uint64_t journal_bytes() const { return journal_bytes_; }
   // The last commit's failure (a full disk), if the last commit failed.
   const std::optional<proto::failure>& failing() const { return failing_; }
+
+  // store_health
+  store_report report() const override;
 
   // event_journal
   const std::string& instance() const override { return instance_; }
@@ -83,6 +87,8 @@ class store final : public event_journal,
   std::vector<event_ptr> trim(std::uint64_t before);
   void trim_by_age();
   void note_failure(const proto::failure& f);
+  // COMMIT, timed.
+  std::optional<proto::failure> commit_statement();
 
   asio::io_context& io_;
   std::string path_;
@@ -102,6 +108,9 @@ class store final : public event_journal,
   std::uint64_t first_seq_ = 1;
   std::size_t journal_count_ = 0;
   std::uint64_t journal_bytes_ = 0;
+  std::uint64_t journalled_ = 0;
+  std::uint64_t failed_commits_ = 0;
+  latency_histogram commit_latency_;
 
   sqlite::statement insert_event_, read_events_, trimmed_events_, delete_events_;
   sqlite::statement insert_command_, command_sent_, delete_command_;

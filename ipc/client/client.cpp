@@ -64,6 +64,10 @@ client::answer client::status(duration timeout) {
   return call("status", {}, timeout);
 }
 
+client::answer client::metrics(duration timeout) {
+  return call("metrics", {}, timeout);
+}
+
 client::answer client::peers(duration timeout) {
   return call("peers", {}, timeout);
 }

@@ -42,6 +42,8 @@ class client {
 
   answer hello(duration timeout);
   answer status(duration timeout);
+  // {content_type, text}: the Prometheus text exposition, rendered by wssd.
+  answer metrics(duration timeout);
   answer peers(duration timeout);
   answer send(const std::vector<std::string>& to, const boost::json::value& data, duration timeout);
   answer broadcast(const boost::json::value& data, const std::vector<std::string>& exclude,

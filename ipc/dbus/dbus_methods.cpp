@@ -176,11 +176,11 @@ int dbus_service::reconnects(const dbus_service& self, sd_bus_message* reply) {
 }
 
 int dbus_service::messages_in(const dbus_service& self, sd_bus_message* reply) {
-  return sd_bus_message_append(reply, "t", self.service_.status().counters.messages_in);
+  return sd_bus_message_append(reply, "t", self.service_.status().counters.messages_in.total());
 }
 
 int dbus_service::messages_out(const dbus_service& self, sd_bus_message* reply) {
-  return sd_bus_message_append(reply, "t", self.service_.status().counters.messages_out);
+  return sd_bus_message_append(reply, "t", self.service_.status().counters.messages_out.total());
 }
 
 }  // namespace wssd

@@ -21,11 +21,15 @@ json::value data_param(const json::object& params) {
 
 }  // namespace
 
-local_api::local_api(service& s, std::function<json::object()> server_status)
-    : service_(s), server_status_(std::move(server_status)) {
+local_api::local_api(service& s, std::function<json::object()> server_status,
+                     std::function<std::string()> metrics_text)
+    : service_(s),
+      server_status_(std::move(server_status)),
+      metrics_text_(std::move(metrics_text)) {
   methods_ = {
       {"hello", {needs::nothing, &local_api::hello}},
       {"status", {needs::read, &local_api::status}},
+      {"metrics", {needs::read, &local_api::metrics}},
       {"peers", {needs::read, &local_api::peers}},
       {"subscribe", {needs::read, &local_api::subscribe}},
       {"unsubscribe", {needs::read, &local_api::unsubscribe}},
@@ -85,8 +89,8 @@ void local_api::status(local_connection&, const proto::local_request&, reply don
       {"reconnects", r.counters.reconnects},
       {"seq", r.seq},
       {"counters",
-       {{"messages_in", r.counters.messages_in},
-        {"messages_out", r.counters.messages_out},
+       {{"messages_in", r.counters.messages_in.total()},
+        {"messages_out", r.counters.messages_out.total()},
         {"bad_frames", r.counters.bad_frames},
         {"oversized_messages", r.counters.oversized_messages},
         {"expired", r.expired}}},
@@ -104,6 +108,12 @@ void local_api::status(local_connection&, const proto::local_request&, reply don
   s["consumers"] = std::move(consumers);
   for (auto& [key, value] : server_status_()) s[key] = value;
   done(json::value(std::move(s)));
+}
+
+// The exposition as one string: wssctl prints it as it is, with no engine of its own.
+void local_api::metrics(local_connection&, const proto::local_request&, reply done) {
+  done(
+      json::value(json::object{{"content_type", metrics_content_type}, {"text", metrics_text_()}}));
 }
 
 void local_api::peers(local_connection&, const proto::local_request&, reply done) {

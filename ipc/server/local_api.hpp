@@ -13,7 +13,9 @@ namespace wssd {
 
 class local_api {
  public:
-  local_api(service& s, std::function<boost::json::object()> server_status);
+  // `server_status` adds the face's fields to `status`; `metrics_text` is the exposition.
+  local_api(service& s, std::function<boost::json::object()> server_status,
+            std::function<std::string()> metrics_text);
 
   void handle(local_connection& client, std::string_view line);
   // The connection is going: the consumer it held is free again.
@@ -35,11 +37,13 @@ class local_api {
   void ack(local_connection&, const proto::local_request&, reply);
   void rpc(local_connection&, const proto::local_request&, reply);
   void reconnect(local_connection&, const proto::local_request&, reply);
+  void metrics(local_connection&, const proto::local_request&, reply);
 
   void release_consumer(local_connection& client);
 
   service& service_;
   std::function<boost::json::object()> server_status_;
+  std::function<std::string()> metrics_text_;
   std::map<std::string, std::pair<needs, method>, std::less<>> methods_;
 };
 

@@ -26,11 +26,12 @@ std::shared_ptr<const std::string> as_line(std::string text) {
 }  // namespace
 
 local_connection::local_connection(socket s, const ipc_config& c, const event_log& log,
-                                   peer_credentials who, rights may, line_handler on_line,
-                                   close_handler on_close)
+                                   client_counters& counters, peer_credentials who, rights may,
+                                   line_handler on_line, close_handler on_close)
     : socket_(std::move(s)),
       config_(c),
       log_(log),
+      counters_(counters),
       who_(who),
       may_(may),
       on_line_(std::move(on_line)),
@@ -139,6 +140,7 @@ void local_connection::send_response(const boost::json::value& id,
   if (queued_bytes_ > config_.client_queue_hard) {
     spdlog::warn("client pid {} (uid {}) does not read its answers: disconnected", who_.pid,
                  who_.uid);
+    ++counters_.disconnected_unread;
     return close();
   }
   flush();
@@ -178,6 +180,7 @@ void local_connection::on_appended(const event_log::appended& a) {
         "client pid {} (uid {}) stopped reading: disconnected after losing {} bytes of "
         "events",
         who_.pid, who_.uid, dropped_bytes_);
+    ++counters_.disconnected_behind;
     return close();
   }
   pump();
@@ -236,6 +239,8 @@ void local_connection::take(const event_ptr& record) {
 }
 
 void local_connection::push_lagged() {
+  ++counters_.lagged;
+  counters_.events_dropped += dropped_;
   push(std::make_shared<const std::string>(proto::encode_lagged_line(std::exchange(dropped_, 0))));
 }
 

@@ -22,6 +22,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/service/event_log.hpp"
+#include "daemon/service/metrics.hpp"
 #include "ipc/server/access_policy.hpp"
 #include "proto/jsonrpc.hpp"
 
@@ -41,8 +42,9 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
     std::function<void(std::uint64_t seq)> written;
   };
 
-  local_connection(socket s, const ipc_config& c, const event_log& log, peer_credentials who,
-                   rights may, line_handler on_line, close_handler on_close);
+  // `counters` (the socket server's, for every client) hears of its lags and disconnection.
+  local_connection(socket s, const ipc_config& c, const event_log& log, client_counters& counters,
+                   peer_credentials who, rights may, line_handler on_line, close_handler on_close);
 
   void start();
   // At once: what is queued is lost.
@@ -84,6 +86,7 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   socket socket_;
   const ipc_config& config_;
   const event_log& log_;
+  client_counters& counters_;
   peer_credentials who_;
   rights may_;
   line_handler on_line_;

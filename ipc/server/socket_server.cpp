@@ -11,10 +11,12 @@ socket_server::socket_server(const config& c, service& s, std::unique_ptr<unix_l
       service_(s),
       listener_(std::move(listener)),
       policy_(c.ipc.access),
-      api_(s,
-           [this] {
-             return boost::json::object{{"clients", clients_.size()}};
-           }),
+      api_(
+          s,
+          [this] {
+            return boost::json::object{{"clients", clients_.size()}};
+          },
+          [this] { return metrics(); }),
       accept_retry_(listener_->get().get_executor()) {}
 
 socket_server::~socket_server() {
@@ -23,6 +25,12 @@ socket_server::~socket_server() {
   auto clients = std::move(clients_);
   clients_.clear();
   for (auto& [raw, client] : clients) client->close();
+}
+
+std::string socket_server::metrics() const {
+  auto counted = counters_;
+  counted.connected = clients_.size();
+  return render_metrics(service_.status(), counted);
 }
 
 void socket_server::start() {
@@ -85,8 +93,8 @@ void socket_server::admit(local_connection::socket s) {
     forget(&c);
   };
   auto client =
-      std::make_shared<local_connection>(std::move(s), config_.ipc, service_.events(), *who,
-                                         policy_.rights_for(*who), on_line, on_close);
+      std::make_shared<local_connection>(std::move(s), config_.ipc, service_.events(), counters_,
+                                         *who, policy_.rights_for(*who), on_line, on_close);
   if (clients_.size() >= config_.ipc.max_clients) {
     spdlog::warn("refused client pid {}: {} clients already connected", who->pid, clients_.size());
     client->send_response(nullptr,

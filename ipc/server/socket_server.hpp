@@ -33,6 +33,8 @@ class socket_server {
   // ipc.access changed (SIGHUP): new clients and connected ones get the new rights.
   void reconfigure();
   std::size_t clients() const { return clients_.size(); }
+  // The Prometheus exposition of the service and this face's clients.
+  std::string metrics() const;
 
  private:
   void accept();
@@ -44,6 +46,7 @@ class socket_server {
   service& service_;
   std::unique_ptr<unix_listener> listener_;
   access_policy policy_;
+  client_counters counters_;
   local_api api_;
   std::map<local_connection*, std::shared_ptr<local_connection>> clients_;
   bool fanning_out_ = false;

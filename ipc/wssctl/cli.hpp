@@ -38,6 +38,7 @@ class verb {
 };
 
 std::unique_ptr<verb> status_verb();
+std::unique_ptr<verb> metrics_verb();
 std::unique_ptr<verb> peers_verb();
 std::unique_ptr<verb> send_verb();
 std::unique_ptr<verb> broadcast_verb();

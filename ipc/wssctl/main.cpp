@@ -21,9 +21,10 @@ int main(int argc, char** argv) {
       ->check(wssd::instance_name_validator());
   app.add_flag("--json", o.json, "JSON output (errors too)");
 
-  const std::unique_ptr<verb> verbs[] = {
-      status_verb(),  peers_verb(),     send_verb(),        broadcast_verb(), monitor_verb(),
-      set_pid_verb(), reconnect_verb(), wait_online_verb(), rpc_verb(),       instances_verb()};
+  const std::unique_ptr<verb> verbs[] = {status_verb(),  metrics_verb(),   peers_verb(),
+                                         send_verb(),    broadcast_verb(), monitor_verb(),
+                                         set_pid_verb(), reconnect_verb(), wait_online_verb(),
+                                         rpc_verb(),     instances_verb()};
   std::vector<std::pair<CLI::App*, verb*>> table;
   for (const auto& v : verbs) table.emplace_back(v->define(app), v.get());
 

@@ -317,3 +317,38 @@ TEST(config, socket_mode_must_be_a_permission_mode) {
 
 }  // namespace
 }  // namespace wssd
+
+namespace wssd {
+namespace {
+
+std::vector<std::string> errors_with_metrics(const std::string& listen) {
+  auto c = valid_config();
+  c.metrics.listen = listen;
+  return validate(c);
+}
+
+TEST(config, metrics_listen_takes_loopback_tcp_and_unix_paths) {
+  for (const auto* ok : {"127.0.0.1:9488", "[::1]:9488", "localhost:9488", "127.0.0.2:1",
+                         "/run/wssd/metrics.sock", ""}) {
+    EXPECT_TRUE(errors_with_metrics(ok).empty()) << ok;
+  }
+  EXPECT_FALSE(applies_on_reload("metrics.listen"));
+}
+
+TEST(config, metrics_listen_refuses_what_is_not_loopback_and_says_why) {
+  const auto errors = errors_with_metrics("0.0.0.0:9488");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("metrics.listen: \"0.0.0.0:9488\": 0.0.0.0 is not a loopback address"),
+            std::string::npos)
+      << errors[0];
+  for (const auto* bad :
+       {"192.168.1.1:9488", "[::]:9488", "[2001:db8::1]:80", "::1:9488", "127.0.0.1", "127.0.0.1:0",
+        "127.0.0.1:65536", "127.0.0.1:http", "example.org:9488", "metrics.sock"}) {
+    const auto e = errors_with_metrics(bad);
+    ASSERT_EQ(e.size(), 1u) << bad;
+    EXPECT_EQ(e[0].rfind("metrics.listen: ", 0), 0u) << e[0];
+  }
+}
+
+}  // namespace
+}  // namespace wssd

@@ -52,7 +52,7 @@ class local_api_test : public ::testing::Test {
 
   void connect(rights may) {
     connection_ = std::make_shared<local_connection>(
-        std::move(pair_.wssd_end()), config_.ipc, service_.events(),
+        std::move(pair_.wssd_end()), config_.ipc, service_.events(), counters_,
         peer_credentials{4242, 1000, 1000, {}}, may,
         [this](local_connection& c, std::string_view line) { api_.handle(c, line); }, nullptr);
     connection_->start();
@@ -92,7 +92,9 @@ class local_api_test : public ::testing::Test {
   config config_ = with_state_dir(state_dir_);
   state_store state_{config_.state_dir};
   service service_{io_, config_, server_.make_transport(), state_, {}};
-  local_api api_{service_, [] { return json::object{}; }};
+  client_counters counters_;
+  local_api api_{service_, [] { return json::object{}; },
+                 [this] { return render_metrics(service_.status(), counters_); }};
   test::local_pair pair_{io_};
   std::shared_ptr<local_connection> connection_;
   std::int64_t last_id_ = 0;

@@ -53,7 +53,8 @@ class local_connection_test : public ::testing::Test {
   // wssd's side of the connection, hearing every event the log appends, as the server has it.
   void connect() {
     connection_ = std::make_shared<local_connection>(
-        std::move(pair_.wssd_end()), config_, log_, peer_credentials{}, rights{true, true},
+        std::move(pair_.wssd_end()), config_, log_, counters_, peer_credentials{},
+        rights{true, true},
         [this](local_connection& c, std::string_view line) {
           if (on_line_) on_line_(c, line);
         },
@@ -90,6 +91,7 @@ class local_connection_test : public ::testing::Test {
   test::local_pair pair_{io_};
   ipc_config config_;
   event_log log_{ring_limits{100000, 64 * 1024 * 1024}};
+  client_counters counters_;
   std::shared_ptr<local_connection> connection_;
   std::uint64_t listener_ = 0;
   local_connection::line_handler on_line_;
@@ -149,6 +151,10 @@ TEST_F(local_connection_test, a_reader_that_lost_events_gets_one_lagged_notice_w
   EXPECT_EQ(after.back(), last_message);
   EXPECT_GT(notices[0], 0u);
   EXPECT_EQ(notices[0], (after.front() - before.back()) / 2 - 1);
+  // What the metrics show: one gap, of that many events, and nobody disconnected.
+  EXPECT_EQ(counters_.lagged, 1u);
+  EXPECT_EQ(counters_.events_dropped, notices[0]);
+  EXPECT_EQ(counters_.disconnected_behind, 0u);
 }
 
 TEST_F(local_connection_test, a_reader_that_lost_more_than_client_queue_hard_is_disconnected) {
@@ -168,6 +174,7 @@ TEST_F(local_connection_test, a_reader_that_lost_more_than_client_queue_hard_is_
   // What it never got bounds what it lost from above: more than client_queue_hard.
   EXPECT_GT((appended - lines().size()) * line_size, config_.client_queue_hard);
   for (const auto& line : lines()) EXPECT_EQ(type_of(line), "state");
+  EXPECT_EQ(counters_.disconnected_behind, 1u);
 }
 
 TEST_F(local_connection_test, a_replay_of_many_times_client_queue_arrives_whole_and_in_order) {
