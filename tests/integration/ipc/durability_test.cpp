@@ -29,11 +29,10 @@ class durability_test : public gateway_test {
     return false;
   }
 
-  // wssd killed without a word, and started again on the same state directory.
-  void crash_and_restart() {
+  // wssd killed without a word (start() runs it again on the same state directory).
+  void crash() {
     wssd().process().signal(SIGKILL);
     ASSERT_TRUE(wssd().process().wait(5s));
-    wssd().start();
   }
 
   // A request that waits for its answer on a connection left open.
@@ -54,11 +53,13 @@ TEST_F(durability_test, broadcasts_accepted_before_a_kill_9_go_out_after_it_in_o
   for (int i = 0; i < 5; ++i) waiting.push_back(submit("broadcast", {{"data", {{"n", i}}}}));
   ASSERT_TRUE(eventually([&] { return wssd().status().at("queue").at("depth") == 5; }));
   std::this_thread::sleep_for(300ms);  // the loop turn that took them has committed
-  crash_and_restart();
+  crash();
 
+  // The peer is there before wssd is back: broadcasts reach only who is connected.
   ASSERT_TRUE(hub_.start());
   test_peer peer;
   ASSERT_TRUE(peer.join(hub_.ws_url())) << peer.last_error();
+  wssd().start();
   for (int i = 0; i < 5; ++i) {
     const auto m = wait_message(peer, "broadcast", {{"n", i}});
     ASSERT_TRUE(m) << "broadcast " << i << " was lost:\n" << wssd().log();

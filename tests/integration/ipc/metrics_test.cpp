@@ -236,8 +236,9 @@ TEST_F(metrics_test, scrapers_that_never_finish_do_not_stall_wssd) {
 
   flood.join();
   ASSERT_TRUE(flood_answer) << "the 1 MiB request was never cut off";
-  if (!flood_answer->empty())
+  if (!flood_answer->empty()) {
     EXPECT_EQ(flood_answer->rfind("HTTP/1.1 431", 0), 0u) << *flood_answer;
+  }
 
   // The silent ones are closed at the listener's deadline (5 s), or at once beyond its cap.
   for (auto& fd : silent) {

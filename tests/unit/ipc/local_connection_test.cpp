@@ -64,7 +64,9 @@ class local_connection_test : public ::testing::Test {
   }
 
   void subscribe(std::uint64_t next_seq, proto::event_types types = proto::all_event_types) {
-    connection_->subscribe({types, {}}, next_seq);
+    local_connection::subscription s;
+    s.types = types;
+    connection_->subscribe(std::move(s), next_seq);
   }
 
   // Appends while the client does not read; wssd writes what its socket takes.
