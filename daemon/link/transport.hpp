@@ -33,7 +33,8 @@ class transport {
 
   // Opens a WebSocket to a ws:// or wss:// URL. Exactly one on_close follows, eventually.
   virtual void connect(const std::string& url, handlers h) = 0;
-  virtual std::error_code send(std::string_view text) = 0;
+  // The text is moved in: the frame is built around it, not copied.
+  virtual std::error_code send(std::string text) = 0;
   virtual std::error_code ping() = 0;
   // Sends a Close frame and drops TCP promptly; on_close follows.
   virtual void close(std::string_view reason) = 0;

@@ -1,10 +1,16 @@
 // The only translation unit that includes websocketpp (see transport.hpp).
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <random>
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_client.hpp>
 
 #include "daemon/common/version.hpp"
 #include "daemon/link/tls_context.hpp"
 #include "daemon/link/transport.hpp"
+#include "proto/websocket_frame.hpp"
 
 namespace wssd {
 namespace {
@@ -14,6 +20,38 @@ using plain_client = ws::client<ws::config::asio_client>;
 using tls_client = ws::client<ws::config::asio_tls_client>;
 
 constexpr long close_handshake_timeout_ms = 1000;  // the server may stall; close TCP promptly
+
+// Masking keys from the kernel's CSPRNG, as RFC 6455 10.3 asks (a predictable key would let
+// whoever chooses a payload choose the bytes on the wire), fetched 256 at a time: websocketpp
+// asks std::random_device for each frame.
+class masking_keys {
+ public:
+  std::uint32_t next() {
+    if (next_ == keys_.size()) refill();
+    return keys_[next_++];
+  }
+
+ private:
+  void refill() {
+    auto* bytes = reinterpret_cast<char*>(keys_.data());
+    std::size_t have = 0;
+    while (have < sizeof keys_) {
+      const auto n = getrandom(bytes + have, sizeof keys_ - have, 0);
+      if (n > 0) {
+        have += static_cast<std::size_t>(n);
+      } else if (errno != EINTR) {
+        // No getrandom (a kernel before 3.17): random_device reads /dev/urandom.
+        std::random_device device;
+        for (auto& key : keys_) key = device();
+        break;
+      }
+    }
+    next_ = 0;
+  }
+
+  std::array<std::uint32_t, 256> keys_{};
+  std::size_t next_ = keys_.size();
+};
 
 // One websocketpp endpoint and the connection currently in use on it.
 template <class Client>
@@ -67,9 +105,12 @@ class link {
     return {};
   }
 
-  std::error_code send(std::string_view text) {
+  std::error_code send(std::string text) {
     if (!con_) return std::make_error_code(std::errc::not_connected);
-    return con_->send(text.data(), text.size(), ws::frame::opcode::text);
+    auto frame = proto::prepared_text_frame<typename Client::message_ptr::element_type>(
+        std::move(text), keys_.next());
+    if (!frame) return ws::processor::error::make_error_code(ws::processor::error::invalid_payload);
+    return con_->send(frame);
   }
 
   std::error_code ping() {
@@ -132,6 +173,7 @@ class link {
   std::shared_ptr<std::string> why_refused_;
   typename Client::connection_ptr con_;
   transport::handlers handlers_;
+  masking_keys keys_;
 };
 
 class websocket_transport final : public transport {
@@ -150,8 +192,8 @@ class websocket_transport final : public transport {
       });
     }
   }
-  std::error_code send(std::string_view text) override {
-    return secure_in_use_ ? secure_.send(text) : plain_.send(text);
+  std::error_code send(std::string text) override {
+    return secure_in_use_ ? secure_.send(std::move(text)) : plain_.send(std::move(text));
   }
   std::error_code ping() override { return secure_in_use_ ? secure_.ping() : plain_.ping(); }
   void close(std::string_view reason) override {

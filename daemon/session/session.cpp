@@ -6,8 +6,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "daemon/config/duration.hpp"
-#include "daemon/link/http_post.hpp"
 #include "daemon/config/url.hpp"
+#include "daemon/link/http_post.hpp"
 #include "proto/identity.hpp"
 #include "proto/wssd_errors.hpp"
 
@@ -386,13 +386,14 @@ void session::on_peer_disconnected(const std::string& pid) {
 
 void session::request(const request_builder& build, reply done) {
   const auto id = requests_.next_id();
-  const auto frame = build(id);
-  if (auto ec = link_->send(frame)) {
+  auto frame = build(id);
+  const auto size = frame.size();
+  if (auto ec = link_->send(std::move(frame))) {
     return post_reply(io_, std::move(done),
                       make_error(proto::wssd_error::connection_lost,
                                  "cannot send to the server: " + ec.message()));
   }
-  counters_.bytes_out += frame.size();
+  counters_.bytes_out += size;
   requests_.add(id, std::move(done), config_.request_timeout);
 }
 

@@ -76,7 +76,7 @@ class fake_transport final : public transport {
     if (state_->on_connect) state_->on_connect();
   }
 
-  std::error_code send(std::string_view text) override {
+  std::error_code send(std::string text) override {
     if (state_->now != fake_server::state::phase::open) return asio::error::not_connected;
     fake_server::frame f{state_->connection, std::string(text), {}};
     std::error_code ec;

@@ -75,7 +75,7 @@ bool ws_test_client::connect(const std::string& url, std::chrono::milliseconds t
 }
 
 bool ws_test_client::send_text(std::string_view text) {
-  return !on_io_thread([&] { return transport_->send(text); });
+  return !on_io_thread([&] { return transport_->send(std::string(text)); });
 }
 
 bool ws_test_client::ping() {

@@ -75,7 +75,7 @@ std::optional<std::string> hub_server::deliver(std::vector<outgoing> frames) {
   std::optional<std::string> http_reply;
   for (auto& frame : frames) {
     if (frame.to != no_conn) {
-      ws_->send(frame.to, frame.text);
+      ws_->send(frame.to, std::move(frame.text));
     } else if (!http_reply) {
       // An HTTP response ends with its first body, as Node's res.end() does.
       http_reply = std::move(frame.text);

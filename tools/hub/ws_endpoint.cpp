@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "proto/websocket_frame.hpp"
 #include "tools/hub/endpoint_setup.hpp"
 
 namespace wss_hub {
@@ -33,10 +34,14 @@ class ws_front final : public listening_endpoint<Config, ws_endpoint> {
     return con && con->get_state() == websocketpp::session::state::open;
   }
 
-  void send(conn_id conn, const std::string& text) override {
+  void send(conn_id conn, std::string text) override {
     const auto con = connection(conn);
     if (!con) return;
-    if (const auto ec = con->send(text, websocketpp::frame::opcode::text)) {
+    // The hub's own JSON; a server's frames are not masked.
+    auto frame = wssd::proto::prepared_text_frame<typename message_ptr::element_type>(
+        std::move(text), std::nullopt);
+    if (!frame) return spdlog::warn("ws#{}: not sent: the frame is not valid UTF-8", conn);
+    if (const auto ec = con->send(frame)) {
       spdlog::debug("ws#{}: send failed: {}", conn, ec.message());
     }
   }

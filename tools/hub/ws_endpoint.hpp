@@ -28,7 +28,7 @@ class ws_endpoint {
   virtual std::uint16_t port() const = 0;
   virtual void stop_listening() = 0;
   virtual bool is_open(conn_id conn) const = 0;
-  virtual void send(conn_id conn, const std::string& text) = 0;
+  virtual void send(conn_id conn, std::string text) = 0;
   // One tick of the reference server's ping timer: a socket that has not ponged since the
   // previous tick is dropped without a Close frame, every other one is pinged.
   virtual void ping_round() = 0;
