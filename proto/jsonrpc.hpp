@@ -56,8 +56,10 @@ struct json_failure {
   std::string what;
   bool not_json = false;  // a syntax error: the text is no JSON at all (not merely too deep)
 };
-// Parses one JSON text with wssd's limits, or says why not.
-boost::system::result<boost::json::value, json_failure> parse_json(std::string_view text);
+// Parses one JSON text with wssd's limits, or says why not. The tree's memory comes from
+// `storage` (the default heap when null).
+boost::system::result<boost::json::value, json_failure> parse_json(
+    std::string_view text, boost::json::storage_ptr storage = {});
 // Parses one JSON text into an object, or says why it is not one.
 parsed<boost::json::object> parse_object(std::string_view text);
 

@@ -14,9 +14,11 @@ proto::rpc_error invalid_params(std::string why) {
   return {proto::error_code::invalid_params, std::move(why), {}};
 }
 
-json::value data_param(const json::object& params) {
+// A reference: the payload is serialised into the command from where it was parsed.
+const json::value& data_param(const json::object& params) {
+  static const json::value none;
   const auto* data = params.if_contains("data");
-  return data ? *data : json::value(nullptr);
+  return data ? *data : none;
 }
 
 }  // namespace
