@@ -244,7 +244,18 @@ void local_connection::push_lagged() {
   push(std::make_shared<const std::string>(proto::encode_lagged_line(std::exchange(dropped_, 0))));
 }
 
+// Writes once the loop has run what is ready now: the events and answers of one turn go out
+// in one writev, not the first alone and the rest after it (docs/benchmarks.md, fan-out).
 void local_connection::flush() {
+  if (flush_posted_ || writing_ || queue_.empty() || closed_) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->write_queued();
+  });
+}
+
+void local_connection::write_queued() {
   if (writing_ || queue_.empty() || closed_) return;
   std::vector<asio::const_buffer> buffers;
   std::size_t bytes = 0;

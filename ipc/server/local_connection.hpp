@@ -79,6 +79,7 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   void take(const event_ptr& record);
   void push_lagged();
   void flush();
+  void write_queued();
   void written(std::size_t buffers, std::size_t bytes);
   bool wants(const event_record& e) const;
   void close_when_done();
@@ -105,6 +106,7 @@ class local_connection : public std::enable_shared_from_this<local_connection> {
   std::deque<queued> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  bool flush_posted_ = false;
 
   std::optional<subscription> subscription_;
   std::uint64_t cursor_ = 0;         // the next seq to look at
