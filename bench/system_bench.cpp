@@ -55,6 +55,7 @@ struct options {
   int profile_in_flight = relay_in_flight;
   std::vector<std::string> wrapper;  // --wrap: wssd runs under this command
   std::string around;                // --around: run as `CMD start|stop WSSD_PID`
+  std::string spool;                 // --spool MODE: through a wssd with the durable store
 };
 
 // What each mode does. --quick keeps every figure and cuts repetitions and durations.
@@ -524,6 +525,8 @@ std::optional<options> parse(int argc, char** argv) {
     } else if (arg == "--wrap" && i + 1 < argc) {
       std::istringstream words(argv[++i]);
       for (std::string w; words >> w;) o.wrapper.push_back(w);
+    } else if (arg == "--spool" && i + 1 < argc) {
+      o.spool = argv[++i];
     } else if (arg == "--around" && i + 1 < argc) {
       o.around = argv[++i];
     } else if (arg == "--no-node" && i + 1 < argc) {
@@ -562,7 +565,9 @@ int profile(const options& o) {
   test::hub_process hub(hub_settings);
   if (!hub.start()) throw std::runtime_error("wss-hub did not start");
   register_child(hub.pid());
-  wssd_instance wssd(hub.ws_url(), production(), o.wrapper);
+  auto config = production();
+  if (!o.spool.empty()) config["spool"] = {{"enabled", true}, {"sync", o.spool}};
+  wssd_instance wssd(hub.ws_url(), config, o.wrapper);
   wssd.start(std::chrono::seconds(120));
   event_loop loop;
   sink to(loop, hub.ws_url());
