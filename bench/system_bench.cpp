@@ -301,34 +301,35 @@ void print_floor(const results& r, const plan& p) {
       "\n== Physical floor on this machine: lines of the %zu B payload and a newline, blocking "
       "system calls, no parsing; measured first, in %.1f s\n",
       payload, f.seconds);
-  std::printf("  %-58s %8s %8s\n",
+  std::printf("  %-62s %8s %8s\n",
               ("round trip, one at a time (" + std::to_string(f.rtt_rounds) +
                " rounds per path, alternating)")
                   .c_str(),
               "p50 us", "p99 us");
-  std::printf("  %-58s %8.1f %8.1f\n", "unix socketpair: this process <-> an echo process",
+  std::printf("  %-62s %8.1f %8.1f\n", "unix socketpair: this process <-> an echo process",
               f.unix_rtt.p50_us, f.unix_rtt.p99_us);
-  std::printf("  %-58s %8.1f %8.1f\n", "tcp 127.0.0.1: this process <-> an echo process",
+  std::printf("  %-62s %8.1f %8.1f\n", "tcp 127.0.0.1: this process <-> an echo process",
               f.tcp_rtt.p50_us, f.tcp_rtt.p99_us);
-  std::printf("  %-58s %8.1f %8.1f\n", "unix -> a relay process -> tcp -> an echo process, back",
+  std::printf("  %-62s %8.1f %8.1f\n", "unix -> a relay process -> tcp -> an echo process, back",
               f.relay_hops.p50_us, f.relay_hops.p99_us);
   std::printf("  one more hop (relay - tcp, p50): %.1f us; wssd adds %.1f us over direct\n",
               f.relay_hops.p50_us - f.tcp_rtt.p50_us,
               r.latency_wssd.p50_us - r.latency_direct.p50_us);
-  std::printf("  %-58s %12s %8s %8s\n",
+  std::printf("  %-62s %12s %8s %8s\n",
               ("fan-out to " + std::to_string(p.floor.subscribers) + " unix sockets, " +
                std::to_string(p.floor.window) + " lines outstanding")
                   .c_str(),
               "deliveries/s", "writer", "reader");
-  std::printf("  %-58s %12s %8s %8s\n", "", "", "us/deliv", "us/deliv");
+  std::printf("  %-62s %12s %8s %8s\n", "", "", "us/deliv", "us/deliv");
   for (const auto& [what, figures] :
        {std::pair{"one write() per line per socket", &f.per_line},
         std::pair{"one writev() per socket of all it has room for", &f.batched}}) {
-    std::printf("  %-58s %12.0f %8.3f %8.3f\n", what, figures->deliveries_per_s,
+    std::printf("  %-62s %12.0f %8.3f %8.3f\n", what, figures->deliveries_per_s,
                 figures->writer_cpu_us_per_delivery, figures->reader_cpu_us_per_delivery);
   }
   if (const auto* fan = fan_out_at(r.fan_out_wssd, p.floor.subscribers)) {
-    std::printf("  %-58s %12.0f %8.3f %8.3f\n", "through wssd, this run (writer: wssd)",
+    std::printf("  %-62s %12.0f %8.3f %8.3f\n",
+                "through wssd, this run (writer: wssd, reader: the benchmark)",
                 fan->sustained.deliveries_per_s, fan->sustained.cpu_us_per_delivery.wssd,
                 fan->sustained.cpu_us_per_delivery.bench);
   }
