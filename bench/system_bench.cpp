@@ -24,6 +24,7 @@
 
 #include "bench/event_loop.hpp"
 #include "bench/fan_out.hpp"
+#include "bench/floor.hpp"
 #include "bench/hub_peer.hpp"
 #include "bench/lifecycle.hpp"
 #include "bench/local_peer.hpp"
@@ -72,6 +73,7 @@ struct plan {
   std::vector<std::size_t> subscribers;
   fan_out_plan fan_out;
   lifecycle_plan lifecycle;
+  floor_plan floor;
   milliseconds settle;
 };
 
@@ -92,6 +94,9 @@ plan plan_for(bool quick) {
     p.fan_out.warm_up = milliseconds(150);
     p.fan_out.measured = milliseconds(400);
     p.lifecycle = {4, 3};
+    p.floor.rtt_warm_up_rounds = 100;
+    p.floor.rtt_rounds = 1000;
+    p.floor.rtt_limit = std::chrono::seconds(3);
     p.settle = milliseconds(300);
   } else {
     p.latency_rounds = 1000;
@@ -107,9 +112,18 @@ plan plan_for(bool quick) {
     p.fan_out.warm_up = milliseconds(300);
     p.fan_out.measured = milliseconds(1000);
     p.lifecycle = {10, 7};
+    p.floor.rtt_warm_up_rounds = 200;
+    p.floor.rtt_rounds = 5000;
+    p.floor.rtt_limit = std::chrono::seconds(10);
     p.settle = milliseconds(1000);
   }
   p.fan_out.payload = payload;
+  // The floor of the fan-out is that of its largest run, in its sustained pattern.
+  p.floor.payload = payload;
+  p.floor.subscribers = p.subscribers.back();
+  p.floor.window = p.fan_out.window;
+  p.floor.warm_up = p.fan_out.warm_up;
+  p.floor.measured = p.fan_out.measured;
   return p;
 }
 
@@ -159,6 +173,7 @@ struct results {
   std::vector<spool_row> spool;
   std::vector<fan_out_figures> fan_out_wssd, fan_out_direct;
   lifecycle_figures lifecycle;
+  floor_figures floor;
 };
 
 const curve_point* point_at(const results& r, int in_flight) {
@@ -280,6 +295,47 @@ void measure_fan_out_phase(results& r, const plan& p, event_loop& loop,
 // ---------------------------------------------------------------------------------------------
 // Output: the table for people, TSV for the plots, and the JSON line.
 
+// The floor next to the figures of this run that it bounds.
+void print_floor(const results& r, const plan& p) {
+  const auto& f = r.floor;
+  std::printf(
+      "\n== Physical floor on this machine: lines of the %zu B payload and a newline, blocking "
+      "system calls, no parsing; measured first, in %.1f s\n",
+      payload, f.seconds);
+  std::printf("  %-62s %8s %8s\n",
+              ("round trip, one at a time (" + std::to_string(f.rtt_rounds) +
+               " rounds per path, alternating)")
+                  .c_str(),
+              "p50 us", "p99 us");
+  std::printf("  %-62s %8.1f %8.1f\n", "unix socketpair: this process <-> an echo process",
+              f.unix_rtt.p50_us, f.unix_rtt.p99_us);
+  std::printf("  %-62s %8.1f %8.1f\n", "tcp 127.0.0.1: this process <-> an echo process",
+              f.tcp_rtt.p50_us, f.tcp_rtt.p99_us);
+  std::printf("  %-62s %8.1f %8.1f\n", "unix -> a relay process -> tcp -> an echo process, back",
+              f.relay_hops.p50_us, f.relay_hops.p99_us);
+  std::printf("  one more hop (relay - tcp, p50): %.1f us; wssd adds %.1f us over direct\n",
+              f.relay_hops.p50_us - f.tcp_rtt.p50_us,
+              r.latency_wssd.p50_us - r.latency_direct.p50_us);
+  std::printf("  %-62s %12s %8s %8s\n",
+              ("fan-out to " + std::to_string(p.floor.subscribers) + " unix sockets, " +
+               std::to_string(p.floor.window) + " lines outstanding")
+                  .c_str(),
+              "deliveries/s", "writer", "reader");
+  std::printf("  %-62s %12s %8s %8s\n", "", "", "us/deliv", "us/deliv");
+  for (const auto& [what, figures] :
+       {std::pair{"one write() per line per socket", &f.per_line},
+        std::pair{"one writev() per socket of all it has room for", &f.batched}}) {
+    std::printf("  %-62s %12.0f %8.3f %8.3f\n", what, figures->deliveries_per_s,
+                figures->writer_cpu_us_per_delivery, figures->reader_cpu_us_per_delivery);
+  }
+  if (const auto* fan = fan_out_at(r.fan_out_wssd, p.floor.subscribers)) {
+    std::printf("  %-62s %12.0f %8.3f %8.3f\n",
+                "through wssd, this run (writer: wssd, reader: the benchmark)",
+                fan->sustained.deliveries_per_s, fan->sustained.cpu_us_per_delivery.wssd,
+                fan->sustained.cpu_us_per_delivery.bench);
+  }
+}
+
 void print_table(const results& r, const plan& p, const options& o) {
   std::printf("\n== Relay, %zu B messages, one at a time (%d rounds per path, alternating)\n",
               payload, p.latency_rounds);
@@ -390,6 +446,8 @@ void print_table(const results& r, const plan& p, const options& o) {
       "backoff.base 0.5 s, full jitter)\n",
       r.lifecycle.reconnect_p50_ms, r.lifecycle.reconnect_min_ms, r.lifecycle.reconnect_max_ms,
       p.lifecycle.reconnects);
+
+  print_floor(r, p);
   std::printf("\nload average: %s at start, %s after the relay, %s at end\n", r.load_start.c_str(),
               r.load_during.c_str(), r.load_end.c_str());
   (void)o;
@@ -501,6 +559,25 @@ std::string summary(const results& r, const options& o) {
   j.number("rss_1000_subs_after_load_kib",
            fan && fan->after_load ? static_cast<double>(fan->after_load->rss_kib) : 0, 0);
   j.number("start_fresh_ms", r.lifecycle.first_start_ms, 1);
+  // The physical floor (bench/floor.hpp): the same workloads with nothing in the processes.
+  const auto& f = r.floor;
+  j.number("floor_unix_rtt_p50_us", f.unix_rtt.p50_us, 1);
+  j.number("floor_unix_rtt_p99_us", f.unix_rtt.p99_us, 1);
+  j.number("floor_tcp_rtt_p50_us", f.tcp_rtt.p50_us, 1);
+  j.number("floor_tcp_rtt_p99_us", f.tcp_rtt.p99_us, 1);
+  j.number("floor_relay_hops_rtt_p50_us", f.relay_hops.p50_us, 1);
+  j.number("floor_relay_hops_rtt_p99_us", f.relay_hops.p99_us, 1);
+  j.number("floor_relay_hop_added_p50_us", f.relay_hops.p50_us - f.tcp_rtt.p50_us, 1);
+  j.number("floor_fanout_1000_deliveries_per_s", f.per_line.deliveries_per_s, 0);
+  j.number("floor_fanout_1000_writer_cpu_us_per_delivery", f.per_line.writer_cpu_us_per_delivery,
+           3);
+  j.number("floor_fanout_1000_reader_cpu_us_per_delivery", f.per_line.reader_cpu_us_per_delivery,
+           3);
+  j.number("floor_fanout_1000_batched_deliveries_per_s", f.batched.deliveries_per_s, 0);
+  j.number("floor_fanout_1000_batched_writer_cpu_us_per_delivery",
+           f.batched.writer_cpu_us_per_delivery, 3);
+  j.number("floor_fanout_1000_batched_reader_cpu_us_per_delivery",
+           f.batched.reader_cpu_us_per_delivery, 3);
   j.text("load_average_start", r.load_start);
   j.text("load_average_end", r.load_end);
   return j.str();
@@ -606,6 +683,16 @@ int run(const options& o) {
   results r;
   r.load_start = load_average();
   if (o.node.empty()) r.node_missing = o.node_missing;
+
+  // The floor first: its children are forked from a process with no other thread yet, and
+  // nothing of the benchmark runs beside it.
+  auto floor = measure_floor(p.floor);
+  if (!floor) {
+    std::fprintf(stderr, "the physical floor: %s\n", floor.error().what.c_str());
+    return 1;
+  }
+  r.floor = *floor;
+  progress("physical floor done");
 
   // The hub takes every direct subscriber from this one address.
   test::hub_config hub_settings;
