@@ -158,8 +158,7 @@ store::store(asio::io_context& io, std::string path, const spool_config& c, sqli
       config_(c),
       db_(std::move(db)),
       sync_timer_(io),
-      age_timer_(io),
-      send_counts_timer_(io) {}
+      age_timer_(io) {}
 
 // What is pending is committed; nobody is told any more (the service is gone by now).
 store::~store() {
@@ -308,11 +307,8 @@ void store::sync_now() {
 
 std::optional<proto::failure> store::flush() {
   if (!db_) return failing_;
-  save_send_counts();
   if (in_transaction_) commit();
   sync_timer_.cancel();
-  send_counts_timer_.cancel();
-  send_counts_armed_ = false;
   if (config_.sync != spool_sync::off && unsynced_) sync_now();
   return failing_;
 }
@@ -447,39 +443,13 @@ std::int64_t store::add(const proto::command& c, wall_clock::time_point accepted
   return sqlite3_last_insert_rowid(db_.get());
 }
 
-// With full, at once. Otherwise a send count is written spool.sync_interval later: most commands
-// are answered, and their rows deleted, before that, so they cost no UPDATE (an UPDATE costs
-// about what the INSERT does: docs/benchmarks.md). A crash may lose the counts of that
-// interval; never a command.
 void store::sent(std::int64_t id, unsigned times) {
-  if (config_.sync == spool_sync::full) return write_send_count(id, times);
-  unsaved_sends_[id] = times;
-  arm_send_counts();
-}
-
-void store::write_send_count(std::int64_t id, unsigned times) {
   touch();
   command_sent_.bind(1, static_cast<std::int64_t>(times)).bind(2, id);
   if (auto failed = command_sent_.run("count a sending")) note_failure(*failed);
 }
 
-void store::arm_send_counts() {
-  if (send_counts_armed_) return;
-  send_counts_armed_ = true;
-  send_counts_timer_.expires_after(to_duration(config_.sync_interval));
-  send_counts_timer_.async_wait([this, alive = alive_](const asio::error_code& ec) {
-    if (ec || !*alive) return;
-    send_counts_armed_ = false;
-    save_send_counts();
-  });
-}
-
-void store::save_send_counts() {
-  for (const auto& [id, times] : std::exchange(unsaved_sends_, {})) write_send_count(id, times);
-}
-
 void store::remove(std::int64_t id) {
-  unsaved_sends_.erase(id);
   touch();
   delete_command_.bind(1, id);
   if (auto failed = delete_command_.run("unspool a command")) note_failure(*failed);

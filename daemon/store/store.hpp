@@ -16,7 +16,6 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,9 +84,6 @@ class store final : public event_journal,
   void commit();
   void arm_sync();
   void sync_now();
-  void write_send_count(std::int64_t id, unsigned times);
-  void arm_send_counts();
-  void save_send_counts();
   std::vector<event_ptr> trim(std::uint64_t before);
   void trim_by_age();
   void note_failure(const proto::failure& f);
@@ -106,10 +102,6 @@ class store final : public event_journal,
   std::optional<proto::failure> doomed_;  // a write of this turn failed: it commits nothing
   asio::steady_timer sync_timer_;
   asio::steady_timer age_timer_;
-  // batch and off: send counts not written yet (command id -> times sent)
-  std::map<std::int64_t, unsigned> unsaved_sends_;
-  asio::steady_timer send_counts_timer_;
-  bool send_counts_armed_ = false;
 
   std::string instance_;
   std::uint64_t last_seq_ = 0;
