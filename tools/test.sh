@@ -2,7 +2,7 @@
 # Builds wssd with AddressSanitizer and UndefinedBehaviorSanitizer and runs the whole test suite
 # (unit, integration against the real hub and daemons, D-Bus on a private bus).
 # Then it runs every parser's libFuzzer target for WSSD_FUZZ_SECONDS (10 s each by default; CI:
-# 25 s). With WSSD_INSTALL_TEST=1 (CI sets it) it then builds the Debian package and runs
+# 15 s). With WSSD_INSTALL_TEST=1 (CI sets it) it then builds the Debian package and runs
 # tests/package/install_test.sh, which installs, removes and purges it on THIS machine (root).
 source "$(dirname "$0")/bootstrap.sh"
 if [ "${WSSD_INSTALL_TEST:-0}" = 1 ]; then
