@@ -139,13 +139,25 @@ bool example_test::restart_wssd() {
   return false;
 }
 
+// Read once wssd is online: while it reconnects, its session holds the id the server just gave
+// it until it has claimed its own back.
 std::string example_test::private_id() const {
-  auto c = client::connect(socket());
-  if (!c) return "";
-  auto s = c->status(patience);
-  if (!s || !*s || !(**s).is_object()) return "";
-  const auto* pid = (**s).as_object().if_contains("private_id");
-  return pid && pid->is_string() ? std::string(pid->as_string()) : "";
+  std::string id;
+  eventually(
+      [&] {
+        auto c = client::connect(socket());
+        if (!c) return false;
+        auto s = c->status(patience);
+        if (!s || !*s || !(**s).is_object()) return false;
+        const auto& status = (**s).as_object();
+        const auto* state = status.if_contains("state");
+        const auto* pid = status.if_contains("private_id");
+        if (!state || *state != "online" || !pid || !pid->is_string()) return false;
+        id = std::string(pid->as_string());
+        return true;
+      },
+      patience);
+  return id;
 }
 
 test_peer* example_test::join_peer() {
