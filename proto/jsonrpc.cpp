@@ -1,10 +1,11 @@
 #include "proto/jsonrpc.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <iterator>
+
+#include "proto/json_parser.hpp"
 
 namespace wssd::proto {
 
@@ -70,36 +71,10 @@ parsed<rpc_error> error_from_json(const json::value& v) {
   return e;
 }
 
-namespace {
-
-json::parse_options limits() {
-  json::parse_options options;
-  options.max_depth = max_json_depth;
-  return options;
-}
-
-// Below this size a text is parsed by one parser per thread, kept: setting up a parser costs
-// about as much as parsing a short line. Its stacks keep their largest size, so a long text
-// gets a parser of its own, let go with it.
-constexpr std::size_t reused_parser_below = 64 * 1024;
-
-json::value parse_with_limits(std::string_view text, json::error_code& ec,
-                              json::storage_ptr storage) {
-  if (text.size() >= reused_parser_below)
-    return json::parse(text, ec, std::move(storage), limits());
-  thread_local json::parser parser({}, limits());
-  parser.reset(std::move(storage));
-  parser.write(text, ec);
-  if (ec) return nullptr;
-  return parser.release();
-}
-
-}  // namespace
-
 boost::system::result<json::value, json_failure> parse_json(std::string_view text,
                                                             json::storage_ptr storage) {
   json::error_code ec;
-  json::value v = parse_with_limits(text, ec, std::move(storage));
+  json::value v = parse_exactly(text, ec, std::move(storage));
   if (!ec) return v;
   if (ec == json::error::too_deep) {
     return json_failure{"JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};

@@ -1,7 +1,6 @@
 #include "tools/hub/js_json.hpp"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -10,6 +9,8 @@
 #include <limits>
 #include <utility>
 #include <vector>
+
+#include "proto/json_parser.hpp"
 
 namespace wss_hub {
 namespace json = boost::json;
@@ -217,11 +218,10 @@ std::pair<std::string, int> shortest_digits(double d) {
 
 }  // namespace
 
+// JSON.parse reads each number as the double its text names, as parse_exactly does.
 std::optional<json::value> js_parse(std::string_view text) {
-  json::parse_options options;
-  options.max_depth = max_parse_depth;
   json::error_code ec;
-  json::value v = json::parse(text, ec, {}, options);
+  json::value v = wssd::proto::parse_exactly(text, ec, {}, max_parse_depth);
   if (ec) return std::nullopt;
   return v;
 }

@@ -334,9 +334,11 @@ TEST_F(hub_conformance, data_is_reserialised_like_javascript) {
   auto b = join();
   a.ws->receive();
   const std::string sent_data =
-      R"({"b":1.0,"1":2,"big":9007199254740993,"d":1,"d":2,"e":1e21,"s":"\u0001é"})";
+      R"({"b":1.0,"1":2,"big":9007199254740993,"d":1,"d":2,"e":1e21,"s":"\u0001é",)"
+      R"("x":2.2222222222222222E73})";
   const std::string relayed_data =
-      R"({"1":2,"b":1,"big":9007199254740992,"d":2,"e":1e+21,"s":"\u0001é"})";
+      R"({"1":2,"b":1,"big":9007199254740992,"d":2,"e":1e+21,"s":"\u0001é",)"
+      R"("x":2.2222222222222222e+73})";
   a.ws->send_text(R"({"jsonrpc":"2.0","method":"WSS_Send","id":3,"params":{"user_token":")" +
                   a.user_token + R"(","server_token":")" + a.server_token +
                   R"(","type":"direct","to":{"rcp":[")" + b.private_id + R"("]},"data":)" +

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace wssd::proto {
 namespace {
@@ -102,6 +103,50 @@ TEST(jsonrpc, kind_name_names_every_kind) {
   EXPECT_EQ(kind_name("s"), "a string");
   EXPECT_EQ(kind_name(json::array{}), "an array");
   EXPECT_EQ(kind_name(json::object{}), "an object");
+}
+
+}  // namespace
+}  // namespace wssd::proto
+
+namespace wssd::proto {
+namespace {
+
+double parsed_double(std::string_view text) {
+  auto v = parse_json(text);
+  EXPECT_TRUE(v && v->is_double()) << text;
+  return v && v->is_double() ? v->as_double() : 0;
+}
+
+// Boost.JSON 1.81 alone reads 2.2222222222222222E73 as 2.2222222222222225E73.
+TEST(parse_json, a_double_is_the_one_its_text_names) {
+  EXPECT_EQ(parsed_double("2.2222222222222222E73"), 2.2222222222222222E73);
+  EXPECT_EQ(
+      parsed_double("22222222222222222000000000000000000000000000000000000002025619032399529756"),
+      2.2222222222222222E73);
+  EXPECT_EQ(parsed_double("0.30000000000000004"), 0.1 + 0.2);
+  EXPECT_EQ(parsed_double("-1.7976931348623157e308"), -1.7976931348623157e308);
+  EXPECT_EQ(parsed_double("5e-324"), 5e-324);
+  auto in_array = parse_json(R"({"a":[1,2.2222222222222222E73,"x"]})");
+  ASSERT_TRUE(in_array);
+  EXPECT_EQ(in_array->at("a").at(1).as_double(), 2.2222222222222222E73);
+}
+
+TEST(parse_json, a_number_goes_through_wssd_unchanged) {
+  for (const char* text : {"2.2222222222222222E73", "1.0000000000000002", "9007199254740993.5",
+                           "1E300", "-4.9406564584124654E-324", "123456789012345678901234567890"}) {
+    auto once = parse_json(text);
+    ASSERT_TRUE(once) << text;
+    const auto written = json::serialize(*once);
+    auto again = parse_json(written);
+    ASSERT_TRUE(again) << written;
+    EXPECT_EQ(json::serialize(*again), written) << text;
+  }
+}
+
+TEST(parse_json, what_is_not_one_json_text_is_still_refused) {
+  EXPECT_FALSE(parse_json("1 2"));
+  EXPECT_FALSE(parse_json("{\"a\":1"));
+  EXPECT_TRUE(parse_json(" {\"a\":1.25e2} "));
 }
 
 }  // namespace
