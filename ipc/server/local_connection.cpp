@@ -245,9 +245,13 @@ void local_connection::push_lagged() {
 }
 
 // Writes once the loop has run what is ready now: the events and answers of one turn go out
-// in one writev, not the first alone and the rest after it (docs/benchmarks.md, fan-out).
+// in one writev, not the first alone and the rest after it (docs/benchmarks.md, fan-out). A
+// queue past ipc.client_queue goes out at once: the socket takes what it can before one turn's
+// answers could reach the hard limit.
 void local_connection::flush() {
-  if (flush_posted_ || writing_ || queue_.empty() || closed_) return;
+  if (writing_ || queue_.empty() || closed_) return;
+  if (queued_bytes_ >= config_.client_queue) return write_queued();
+  if (flush_posted_) return;
   flush_posted_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;

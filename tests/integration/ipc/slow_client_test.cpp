@@ -49,7 +49,19 @@ class slow_client_test : public gateway_test {
     EXPECT_TRUE(s->send(request_line(1, "subscribe", only_messages)));
     const auto answer = read_object(*s);
     EXPECT_TRUE(answer && answer->contains("result"));
+    if (answer && answer->contains("result")) {
+      subscribed_at_ = answer->at("result").at("seq").to_number<std::uint64_t>();
+    }
     return std::move(*s);
+  }
+
+  // Whether wssd has taken in every message broadcast so far: the hub acknowledges a broadcast
+  // before wssd has read it, and one that comes while a client reads would move the ring on.
+  bool wssd_has_every_message() const {
+    return eventually([&] {
+      const auto seq = wssd().status().at("seq").to_number<std::uint64_t>();
+      return seq >= subscribed_at_ + static_cast<std::uint64_t>(next_);
+    });
   }
 
   // Broadcasts numbered messages from `next_` on until `enough` holds (asked every 10
@@ -67,7 +79,8 @@ class slow_client_test : public gateway_test {
   }
 
   test_peer* peer_ = nullptr;
-  int next_ = 0;  // the number of the next message
+  int next_ = 0;                     // the number of the next message
+  std::uint64_t subscribed_at_ = 0;  // the seq the raw client's subscription started after
 };
 
 // The numbers of the messages a subscribed client reads until the last one.
@@ -109,6 +122,7 @@ TEST_F(slow_client_test, a_client_behind_the_ring_hears_how_many_events_it_lost_
       << wssd().log();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(peer_->broadcast(numbered(next_++)));
   const int sent = next_;
+  ASSERT_TRUE(wssd_has_every_message()) << wssd().log();
   ASSERT_FALSE(log_says("stopped reading")) << "the hard limit was not to be reached";
 
   // Now it reads: the messages already handed to its socket, in order, then one lagged
