@@ -30,7 +30,8 @@ OBJECT_GROUPS = [
     ("std::string, std::function, shared_ptr (libstdc++)", "libstdc++"),
 ]
 ENTRY_POINTS = [
-    ("JSON parse (every boost::json::parse / parser)", r"^boost::json::(parse\(|parser::|basic_parser<|stream_parser::)"),
+    ("JSON parse (Boost.JSON's parsers, proto::parse_exactly)",
+     r"^(boost::json::(parse\(|parser::|basic_parser<|stream_parser::)|wssd::proto::parse_exactly\()"),
     ("JSON serialise (every boost::json::serialize / serializer)", r"^boost::json::(serialize\b|serialize\[|serializer::)"),
     ("websocketpp: prepare_data_frame (frame header, masking, copy)", r"^websocketpp::processor::hybi13<.*>::prepare_data_frame"),
     ("websocketpp: consume (reading frames)", r"^websocketpp::processor::hybi13<.*>::consume"),
