@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/daemon_process.hpp"
+
 namespace wssd::bench {
 
 namespace json = boost::json;
@@ -18,17 +20,6 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr auto connect_poll = std::chrono::milliseconds(1);
-
-void merge(json::object& into, const json::object& from) {
-  for (const auto& [key, value] : from) {
-    auto* existing = into.if_contains(key);
-    if (existing && existing->is_object() && value.is_object()) {
-      merge(existing->as_object(), value.as_object());
-    } else {
-      into[key] = value;
-    }
-  }
-}
 
 std::string state_of(const json::object& params) {
   const auto* s = params.if_contains("state");
@@ -68,7 +59,7 @@ wssd_instance::wssd_instance(const std::string& server, json::object config,
                              std::vector<std::string> wrapper)
     : socket_(dir_ / "wssd.sock"), config_path_(dir_ / "wssd.conf"), log_path_(dir_ / "wssd.log") {
   json::object settings{{"server", server}};
-  merge(settings, config);
+  test::merge_config(settings, config);
   std::ofstream(config_path_) << json::serialize(settings) << "\n";
   argv_ = std::move(wrapper);
   argv_.insert(argv_.end(), {WSSD_PATH, "--config", config_path_, "--bus", "none", "--state-dir",
@@ -162,7 +153,7 @@ void await_state(client& watcher, const std::string& state, milliseconds limit, 
 bool wssd_accepts(const json::object& config) {
   test::temp_dir dir;
   json::object settings{{"server", "ws://127.0.0.1:1/"}};
-  merge(settings, config);
+  test::merge_config(settings, config);
   std::ofstream(dir / "wssd.conf") << json::serialize(settings) << "\n";
   test::child_process check(
       {{WSSD_PATH, "--config", dir / "wssd.conf", "--bus", "none", "--state-dir", dir / "state",

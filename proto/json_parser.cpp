@@ -64,11 +64,13 @@ struct exact_handler {
     return true;
   }
   bool on_double(double d, json::string_view s, json::error_code&) {
-    number.append(s.data(), s.size());
+    // The text is `s` alone unless the number was split across buffers.
+    if (!number.empty()) number.append(s.data(), s.size());
+    const std::string_view text = number.empty() ? std::string_view(s.data(), s.size()) : number;
     double exact = 0;
-    const char* end = number.data() + number.size();
+    const char* end = text.data() + text.size();
     // Out of range (an overflow or an underflow) keeps Boost.JSON's value.
-    if (const auto r = std::from_chars(number.data(), end, exact);
+    if (const auto r = std::from_chars(text.data(), end, exact);
         r.ec == std::errc() && r.ptr == end) {
       d = exact;
     }

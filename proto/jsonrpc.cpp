@@ -1,6 +1,5 @@
 #include "proto/jsonrpc.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <iterator>

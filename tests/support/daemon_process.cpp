@@ -21,18 +21,18 @@ json::object fast_defaults() {
            {{"base", 0.05}, {"cap", 0.5}, {"reset_after", 1}, {"too_many_connections", 0.5}}}};
 }
 
-void merge(json::object& into, const json::object& from) {
+}  // namespace
+
+void merge_config(json::object& into, const json::object& from) {
   for (const auto& [key, value] : from) {
     auto* existing = into.if_contains(key);
     if (existing && existing->is_object() && value.is_object()) {
-      merge(existing->as_object(), value.as_object());
+      merge_config(existing->as_object(), value.as_object());
     } else {
       into[key] = value;
     }
   }
 }
-
-}  // namespace
 
 daemon_process::daemon_process(const temp_dir& dir, const std::string& server, json::object config,
                                std::vector<std::string> extra_args,
@@ -44,7 +44,7 @@ daemon_process::daemon_process(const temp_dir& dir, const std::string& server, j
       env_(std::move(env)) {
   auto settings = fast_defaults();
   if (!server.empty()) settings["server"] = server;
-  merge(settings, config);
+  merge_config(settings, config);
   std::ofstream(config_path_) << "// written by the test\n" << json::serialize(settings) << "\n";
   argv_ = {WSSD_PATH,  "--config", config_path_, "--bus",        "none",        "--state-dir",
            state_dir_, "--socket", socket_,      "--foreground", "--log-level", "debug"};

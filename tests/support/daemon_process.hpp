@@ -12,6 +12,9 @@
 
 namespace wssd::test {
 
+// Merges `from` into `into`, object members recursively: a test's config over the defaults.
+void merge_config(boost::json::object& into, const boost::json::object& from);
+
 class daemon_process {
  public:
   // `config` is merged over fast test defaults (short pings and backoff); `extra_args` follow.

@@ -4,38 +4,25 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <asio/io_context.hpp>
-#include <filesystem>
 
 #include "proto/wss_codec.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace wssd {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 class store_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/wssd-store-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   std::unique_ptr<store> open(spool_sync sync) {
     spool_config c;
     c.enabled = true;
     c.sync = sync;
-    c.sync_interval = seconds(0.05);
     std::vector<std::string> notes;
-    auto s = store::open(io_, dir_, c, notes);
+    auto s = store::open(io_, dir_.path().string(), c, notes);
     EXPECT_TRUE(s) << (s ? "" : s.error().what);
     return s ? std::move(*s) : nullptr;
   }
@@ -61,7 +48,7 @@ class store_test : public ::testing::Test {
   }
 
   asio::io_context io_;
-  std::string dir_;
+  test::temp_dir dir_;
 };
 
 TEST_F(store_test, a_send_count_survives_a_reopen) {
@@ -97,7 +84,7 @@ TEST_F(store_test, while_open_the_file_is_the_stores_alone) {
   ASSERT_TRUE(s);
   spool_one(*s);
   sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((dir_ + "/store.db").c_str(), &other, SQLITE_OPEN_READONLY, nullptr),
+  ASSERT_EQ(sqlite3_open_v2((dir_ / "store.db").c_str(), &other, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
   const int read = sqlite3_exec(other, "SELECT count(*) FROM outbox", nullptr, nullptr, nullptr);
   sqlite3_close(other);
